@@ -1,0 +1,3 @@
+from tmtool.cli import cli
+
+cli(prog_name="tmtool")

@@ -1,0 +1,54 @@
+"""Plain records passed between the segmenter, the memory, the translators and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ORIGINS = ("mt", "human", "imported", "aligned")
+STATUSES = ("draft", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence (or stand-alone line) of an input text, with its exact span in that text."""
+
+    index: int  # 0-based position in the document
+    start: int  # character offset of the first character in the input
+    end: int  # character offset one past the last character
+    text: str  # always ``input[start:end]``
+    paragraph: int = 0  # 0-based paragraph number; a blank line starts a new paragraph
+    line: int = 0  # 0-based line number of ``start`` in the input
+
+
+@dataclass
+class TranslationUnit:
+    """A source/target pair in the translation memory, with its provenance."""
+
+    id: int | None
+    source: str
+    target: str
+    src_lang: str = "id"
+    tgt_lang: str = "en"
+    origin: str = "mt"
+    status: str = "draft"
+    model: str | None = None
+    author: str | None = None
+    prev_source: str | None = None
+    next_source: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    props: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A translated document as the memory stores it."""
+
+    id: int
+    name: str
+    content_hash: str
+    src_lang: str
+    tgt_lang: str
+    segment_count: int
+    created_at: str
+    updated_at: str
