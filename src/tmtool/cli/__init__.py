@@ -1,0 +1,83 @@
+"""The command line: parse arguments, call the library, print. No torch import at start-up."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..config import default_tm_path
+from ..errors import TmtoolError, UsageError
+
+
+class TmtoolGroup(click.Group):
+    """Turns library errors into one-line messages and exit codes (the one error boundary)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TmtoolError as e:
+            if e.exit_code == 2:
+                raise click.UsageError(str(e), ctx) from None
+            raise click.ClickException(str(e)) from None
+        except BrokenPipeError:
+            # `tmtool translate ... | head`: the reader left; that is not an error of ours.
+            sys.stderr.close()
+            raise SystemExit(0) from None
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=TmtoolGroup, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="tmtool")
+@click.option(
+    "--tm",
+    "tm_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TMTOOL_TM",
+    help="Translation memory file [default: memory/tm.sqlite; env TMTOOL_TM].",
+)
+@click.pass_context
+def cli(ctx: click.Context, tm_path: Path | None):
+    """tmtool: translate Indonesian articles to English through a translation memory.
+
+    Sentences already in the memory are reused; the rest go to a MarianMT model
+    (default Helsinki-NLP/opus-mt-id-en) and every pair is stored with its provenance.
+
+    \b
+    Example:
+        tmtool translate examples/antara-2022-09-15-xi-aliyev.id.txt -o article.en.txt
+        tmtool pairs
+    """
+    ctx.obj = {"tm_path": tm_path or default_tm_path()}
+
+
+def open_tm(ctx: click.Context, *, create: bool):
+    from ..memory import TranslationMemory
+
+    return TranslationMemory(ctx.obj["tm_path"], create=create)
+
+
+def write_output(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` (``-`` is stdout) atomically: a reader never sees half a file."""
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{path} is a directory; give -o a file name")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".tmtool-")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+
+
+from . import model, pairs, segment, translate  # noqa: E402,F401  (they register on `cli`)

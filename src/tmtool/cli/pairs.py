@@ -1,0 +1,107 @@
+"""tmtool pairs, tmtool docs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import click
+
+from ..errors import NotFound
+from . import cli, open_tm
+from .translate import _tsv_cell
+
+
+@cli.command()
+@click.option("--doc", "doc_name", help="Document name [default: the most recently translated].")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["table", "tsv", "jsonl"]), default="table",
+    show_default=True,
+)
+@click.pass_context
+def pairs(ctx, doc_name, fmt):
+    """Show the aligned source/target pairs of a document, in order.
+
+    \b
+    Example:
+        tmtool pairs
+        tmtool pairs --doc antara-2022-09-15-xi-aliyev.id.txt --format jsonl
+    """
+    with open_tm(ctx, create=False) as tm:
+        if doc_name is None:
+            docs = tm.documents()
+            if not docs:
+                raise NotFound(f"{tm.path} holds no documents yet; translate one first")
+            doc_name = docs[0].name
+        rows = [_row(p) for p in tm.pairs(doc_name)]
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "tsv":
+        columns = list(rows[0]) if rows else ["index"]
+        click.echo("\t".join(columns))
+        for row in rows:
+            click.echo("\t".join(_tsv_cell(row[c]) for c in columns))
+    else:
+        click.echo(_table(doc_name, rows))
+
+
+def _row(pair) -> dict:
+    u = pair.unit
+    return {
+        "index": pair.segment.index,
+        "paragraph": pair.segment.paragraph,
+        "source": pair.segment.text,
+        "target": u.target if u else None,
+        "origin": u.origin if u else None,
+        "status": u.status if u else None,
+        "model": u.model if u else None,
+        "tu_id": u.id if u else None,
+    }
+
+
+def _table(doc_name: str, rows: list[dict]) -> str:
+    """Source and target side by side, wrapped to the terminal, one block per segment."""
+    import textwrap
+
+    width = max(60, shutil.get_terminal_size((100, 20)).columns)
+    col = (width - 8) // 2
+    out = [f"{doc_name}: {len(rows)} segments"]
+    for row in rows:
+        meta = f"#{row['index'] + 1}  {row['origin'] or 'untranslated'}"
+        if row["status"]:
+            meta += f" · {row['status']}"
+        if row["tu_id"] is not None:
+            meta += f" · tu {row['tu_id']}"
+        out.append("")
+        out.append(meta)
+        left = textwrap.wrap(row["source"], col) or [""]
+        right = textwrap.wrap(row["target"] or "—", col) or [""]
+        for i in range(max(len(left), len(right))):
+            a = left[i] if i < len(left) else ""
+            b = right[i] if i < len(right) else ""
+            out.append(f"  {a:<{col}}  │ {b}".rstrip())
+    return "\n".join(out)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
+@click.pass_context
+def docs(ctx, as_json):
+    """List the documents stored in the translation memory, newest first.
+
+    \b
+    Example:
+        tmtool docs
+    """
+    with open_tm(ctx, create=False) as tm:
+        documents = tm.documents()
+    for d in documents:
+        if as_json:
+            click.echo(json.dumps({"name": d.name, "segments": d.segment_count, "src_lang": d.src_lang,
+                                   "tgt_lang": d.tgt_lang, "updated_at": d.updated_at,
+                                   "content_hash": d.content_hash}, ensure_ascii=False))
+        else:
+            click.echo(f"{d.updated_at}  {d.segment_count:5d} segments  {d.src_lang}->{d.tgt_lang}  {d.name}")
+    if not documents and not as_json:
+        click.echo("no documents yet", err=True)

@@ -1,0 +1,151 @@
+"""tmtool translate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
+from ..textio import read_text
+from . import cli, open_tm, write_output
+from .segment import segmenter_options, make_segmenter
+
+FORMATS = ("text", "jsonl", "tsv")
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True, path_type=str))
+@click.option("-o", "--output", default="-", show_default=True, help="Output file; - is stdout.")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="text: the English document; jsonl/tsv: one record per segment.",
+)
+@click.option("--doc", "doc_name", help="Document name in the memory [default: the file name].")
+@click.option("-m", "--model", default=None, help="Hub id or model directory [default: Helsinki-NLP/opus-mt-id-en; env TMTOOL_MODEL].")
+@click.option("--backend", default="transformers", show_default=True, help="Translation engine.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beam size [default: the model's own].")
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=16, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 1024), default=None, help="CPU threads for the model.")
+@click.option("--no-reuse", is_flag=True, help="Send every segment to the model, even if the memory has it.")
+@click.option("--source-lang", default=DEFAULT_SRC_LANG, show_default=True)
+@click.option("--target-lang", default=DEFAULT_TGT_LANG, show_default=True)
+@click.option("--author", default=None, help="Recorded on new units [default: your user name].")
+@click.option("--encoding", default=None, help="Input encoding when it is not UTF-8 (a BOM always wins).")
+@segmenter_options
+@click.pass_context
+def translate(
+    ctx, input_path, output, fmt, doc_name, model, backend, device, beams, batch_size, threads,
+    no_reuse, source_lang, target_lang, author, encoding, srx, abbrev,
+):
+    """Translate INPUT (a text file, or - for stdin) through the translation memory.
+
+    Sentences the memory already holds are reused (approved first, then human, then MT);
+    the others are translated by the model, each distinct sentence once, and stored with
+    their provenance. The output keeps the input's lines and paragraphs. A summary goes to
+    stderr.
+
+    \b
+    Example:
+        tmtool translate examples/antara-2022-09-15-xi-aliyev.id.txt -o article.en.txt
+        tmtool translate article.id.txt --format jsonl --model ./opus-mt-id-en
+        cat article.id.txt | tmtool translate - > article.en.txt
+    """
+    from ..pipeline import translate_document
+    from ..translate import get_translator
+
+    text = read_text(input_path, encoding)
+    name = doc_name or ("stdin" if input_path == "-" else Path(input_path).name)
+    segmenter = make_segmenter(srx, abbrev)
+    model = model or default_model()
+
+    def load():
+        if _interactive():
+            click.echo(f"Loading {model} ...", err=True)
+        return get_translator(backend, model=model, device=device, beams=beams, threads=threads)
+
+    with open_tm(ctx, create=True) as tm, _Progress() as progress:
+        result = translate_document(
+            text, tm, load, name=name, src_lang=source_lang, tgt_lang=target_lang,
+            segmenter=segmenter, reuse=not no_reuse, batch_size=batch_size,
+            author=author or current_user(), progress=progress,
+        )
+    write_output(output, render(result, fmt))
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(summary(result), err=True)
+
+
+def render(result, fmt: str) -> str:
+    """The translated document, or one JSON/TSV record per segment."""
+    if fmt == "text":
+        return result.text
+    rows = [
+        {
+            "index": r.segment.index,
+            "paragraph": r.segment.paragraph,
+            "source": r.segment.text,
+            "target": r.target,
+            "origin": r.origin,
+            "match": r.match,
+            "tu_id": r.unit.id,
+            "status": r.unit.status,
+            "model": r.unit.model,
+        }
+        for r in result.segments
+    ]
+    if fmt == "jsonl":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    columns = ["index", "source", "target", "origin", "match", "tu_id"]
+    lines = ["\t".join(columns)]
+    for row in rows:
+        lines.append("\t".join(_tsv_cell(row[c]) for c in columns))
+    return "\n".join(lines) + "\n"
+
+
+def _tsv_cell(value) -> str:
+    if value is None:
+        return ""
+    # Tabs and line breaks inside a cell would shift columns; escape them as in translate-toolkit.
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def summary(result) -> str:
+    model = f" ({result.model})" if result.model else ""
+    distinct = result.distinct_translated
+    extra = f" ({distinct} distinct)" if distinct != result.translated else ""
+    return (
+        f"{result.document}: {len(result.segments)} segments, {result.reused} reused from the TM, "
+        f"{result.translated} translated by the model{extra}{model}, {result.seconds:.1f} s"
+    )
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+class _Progress:
+    """A progress bar on stderr while the model works; silent when stderr is not a terminal."""
+
+    def __init__(self):
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not _interactive():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Translating", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)

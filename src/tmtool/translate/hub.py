@@ -1,0 +1,96 @@
+"""Finding a model: a local directory, the Hugging Face cache, or (when online) the hub.
+
+huggingface_hub retries an unreachable hub for about a minute before giving up; a translator
+offline deserves a one-line answer at once, so the cache is consulted first and the network is
+probed with a short timeout before any download is attempted.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ..errors import ModelError
+
+# The files a Marian model needs; other repository files (TF/Flax weights, READMEs) are skipped.
+MODEL_FILES = [
+    "config.json",
+    "generation_config.json",
+    "*.spm",
+    "vocab.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "model.safetensors",
+    "pytorch_model.bin",
+]
+
+
+def is_local(model: str) -> bool:
+    """Does ``model`` name a directory rather than a hub repository id (``owner/name``)?"""
+    if Path(model).expanduser().exists():
+        return True
+    return model.startswith(("/", ".", "~")) or model.count("/") != 1
+
+
+def offline_mode() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick TCP probe of the hub endpoint (``HF_ENDPOINT`` or huggingface.co)."""
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def not_cached_message(model: str, why: str) -> str:
+    return (
+        f"model {model!r} is not in the local Hugging Face cache and {why}; "
+        f"pass --model DIR (a downloaded model folder), or run `tmtool model fetch {model}` "
+        "on a connected machine and copy its ~/.cache/huggingface here "
+        "(HF_HUB_OFFLINE=1 skips the network check)"
+    )
+
+
+def resolve(model: str, *, download: bool = True) -> Path:
+    """The local directory holding ``model``, downloading it into the cache if allowed and online."""
+    if is_local(model):
+        path = Path(model).expanduser()
+        if not path.exists():
+            raise ModelError(f"model directory {model} does not exist")
+        if not path.is_dir():
+            raise ModelError(f"{model} is a file; --model takes a model directory or a hub id")
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{model} is not a model directory (it has no config.json)")
+        return path
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(model, allow_patterns=MODEL_FILES, local_files_only=True))
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        pass
+    if not download:
+        raise ModelError(not_cached_message(model, "downloading was not asked for"))
+    if offline_mode():
+        raise ModelError(not_cached_message(model, "HF_HUB_OFFLINE is set"))
+    if not hub_reachable():
+        raise ModelError(not_cached_message(model, "the hub cannot be reached"))
+    return fetch(model)
+
+
+def fetch(model: str) -> Path:
+    """Download ``model`` from the hub into the Hugging Face cache and return its directory."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(model, allow_patterns=MODEL_FILES))
+    except Exception as e:  # the hub client raises many kinds; all mean "not downloaded"
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelError(f"cannot download {model!r}: {first}") from None

@@ -1,0 +1,103 @@
+"""MarianMT through Hugging Face transformers: the only module that imports torch/transformers."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+# Spinning OpenMP workers steal the core another process needs and make two threads 10-30x
+# slower than one on a busy 2-core machine (measured, issue 8); passive waiting avoids that.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer  # noqa: E402
+
+from ..errors import ModelError  # noqa: E402
+from . import hub  # noqa: E402
+from .base import Translator  # noqa: E402
+
+transformers.logging.set_verbosity_error()
+warnings.filterwarnings("ignore", module="transformers")
+
+
+class MarianTranslator(Translator):
+    """A MarianMT model (a hub id or a local directory) run with ``generate``.
+
+    ``beams=None`` keeps the model's own generation config (6 beams for opus-mt-id-en).
+    Decoding is deterministic: no sampling, fixed seed, eval mode.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "auto",
+        beams: int | None = None,
+        threads: int | None = None,
+        max_new_tokens: int | None = None,
+    ):
+        if threads:
+            torch.set_num_threads(threads)
+        path = hub.resolve(model)
+        self.model_id = model
+        self.device = _pick_device(device)
+        self.beams = beams
+        self.max_new_tokens = max_new_tokens
+        self.tokenizer, self.model = _load(path, model)
+        self.model.to(self.device)
+        self.model.eval()
+        limit = getattr(self.model.config, "max_position_embeddings", None) or 512
+        tok_limit = getattr(self.tokenizer, "model_max_length", None)
+        if isinstance(tok_limit, int) and 0 < tok_limit < limit:
+            limit = tok_limit
+        self.max_source_tokens = limit
+
+    def count_tokens(self, texts):
+        ids = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(x) for x in ids]
+
+    def translate_batch(self, texts: list[str]) -> list[str]:
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False).to(self.device)
+        options: dict = {"do_sample": False}
+        if self.beams is not None:
+            options["num_beams"] = self.beams
+        if self.max_new_tokens is not None:
+            options["max_new_tokens"] = self.max_new_tokens
+        try:
+            with torch.inference_mode():
+                out = self.model.generate(**enc, **options)
+        except torch.OutOfMemoryError:
+            raise ModelError(f"out of memory on {self.device}; try a smaller --batch-size") from None
+        return self.tokenizer.batch_decode(out, skip_special_tokens=True)
+
+
+def _pick_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelError("--device cuda was asked for but no CUDA GPU is available to torch")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ModelError(f"unknown device {device!r}; use auto, cpu or cuda") from None
+
+
+def _load(path, model: str):
+    try:
+        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{model}: cannot read the model config ({_first_line(e)})") from None
+    if config.model_type != "marian":
+        raise ModelError(f"{model} is a {config.model_type!r} model, not MarianMT")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        mt = AutoModelForSeq2SeqLM.from_pretrained(path, local_files_only=True)
+    except (OSError, ValueError, RuntimeError, ImportError) as e:
+        raise ModelError(f"{model}: cannot load the model ({_first_line(e)})") from None
+    return tokenizer, mt
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

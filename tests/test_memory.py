@@ -1,0 +1,130 @@
+import sqlite3
+
+import pytest
+
+from tmtool.errors import MemoryNotFound, NotFound, TMError
+from tmtool.memory import TranslationMemory, normalize, text_hash
+from tmtool.memory.migrations import MIGRATIONS
+from tmtool.records import Segment, TranslationUnit
+
+
+def unit(source, target, **kw):
+    return TranslationUnit(id=None, source=source, target=target, **kw)
+
+
+def test_migrations_create_the_schema(tm_path):
+    with TranslationMemory(tm_path) as tm:
+        tables = {r[0] for r in tm.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"units", "documents", "segments", "_migrations"} <= tables
+        assert tm.schema_version == MIGRATIONS[-1][0]
+        applied = [r[0] for r in tm.conn.execute("SELECT name FROM _migrations ORDER BY name")]
+        assert applied == [name for name, _ in MIGRATIONS]
+        assert tm.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # Reopening applies nothing twice.
+    with TranslationMemory(tm_path) as tm:
+        assert tm.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_creates_parent_folder_but_read_only_open_needs_a_file(tmp_path):
+    with pytest.raises(MemoryNotFound, match="no translation memory at"):
+        TranslationMemory(tmp_path / "nope" / "tm.sqlite", create=False)
+    assert not (tmp_path / "nope").exists()
+    TranslationMemory(tmp_path / "new" / "dir" / "tm.sqlite").close()
+    assert (tmp_path / "new" / "dir" / "tm.sqlite").is_file()
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    bad = tmp_path / "tm.sqlite"
+    bad.write_text("this is not sqlite " * 100)
+    with pytest.raises(TMError, match="not a"):
+        TranslationMemory(bad)
+    assert bad.read_text().startswith("this is not sqlite")
+
+
+def test_normalisation_folds_whitespace_and_unicode_but_keeps_case():
+    assert normalize("  Presiden\u00a0 Jokowi\n tiba. ") == "Presiden Jokowi tiba."
+    assert normalize("Cafe\u0301") == "Café"
+    assert text_hash("Presiden  tiba.") == text_hash("Presiden tiba.")
+    assert text_hash("Presiden tiba.") != text_hash("presiden tiba.")
+
+
+def test_add_units_merges_identical_pairs(tm_path):
+    with TranslationMemory(tm_path) as tm:
+        a, b, c = tm.add_units([unit("Halo.", "Hello."), unit("Halo. ", "Hello."), unit("Halo.", "Hi.")])
+        assert a == b != c
+        assert tm.count_units() == 2
+        assert tm.get_unit(a).source == "Halo."
+
+
+def test_lookup_prefers_approved_then_human_then_mt_and_skips_rejected(tm_path):
+    with TranslationMemory(tm_path) as tm:
+        mt, human, approved_mt, rejected = tm.add_units(
+            [
+                unit("Selamat pagi.", "Good morning (mt).", origin="mt", model="m"),
+                unit("Selamat pagi.", "Good morning (human).", origin="human"),
+                unit("Selamat pagi.", "Good morning (approved).", origin="mt", status="approved"),
+                unit("Sampai jumpa.", "Bye.", origin="human", status="rejected"),
+            ]
+        )
+        found = tm.lookup_exact(["Selamat  pagi.", "Sampai jumpa.", "Tidak ada."], "id", "en")
+        assert found["Selamat  pagi."].id == approved_mt
+        assert set(found) == {"Selamat  pagi."}
+        tm.conn.execute("UPDATE units SET status = 'draft' WHERE id = ?", (approved_mt,))
+        assert tm.lookup_exact(["Selamat pagi."], "id", "en")["Selamat pagi."].id == human
+        assert tm.lookup_exact(["Selamat pagi."], "id", "ms") == {}
+
+
+def test_atomic_rolls_back_everything_on_error(tm_path):
+    with TranslationMemory(tm_path) as tm:
+        with pytest.raises(RuntimeError):
+            with tm.atomic():
+                tm.add_units([unit("Satu.", "One.")])
+                raise RuntimeError("crash between two writes")
+        assert tm.count_units() == 0
+
+
+def test_nested_atomic_is_a_savepoint(tm_path):
+    with TranslationMemory(tm_path) as tm:
+        with tm.atomic():
+            tm.add_units([unit("Satu.", "One.")])
+            with pytest.raises(ValueError):
+                with tm.atomic():
+                    tm.add_units([unit("Dua.", "Two.")])
+                    raise ValueError
+        assert [u for u in tm.lookup_exact(["Satu.", "Dua."], "id", "en")] == ["Satu."]
+
+
+def test_invalid_unit_values_are_refused_and_nothing_is_written(tm_path):
+    with TranslationMemory(tm_path) as tm:
+        with pytest.raises(ValueError, match="unknown origin"):
+            tm.add_units([unit("Satu.", "One."), unit("Dua.", "Two.", origin="robot")])
+        assert tm.count_units() == 0
+
+
+def test_documents_keep_segments_and_links(tm_path):
+    text = "Satu. Dua.\n\nTiga."
+    segs = [Segment(0, 0, 5, "Satu.", 0, 0), Segment(1, 6, 10, "Dua.", 0, 0), Segment(2, 12, 17, "Tiga.", 1, 2)]
+    with TranslationMemory(tm_path) as tm:
+        doc_id = tm.save_document("doc.txt", text, segs, "id", "en")
+        (one,) = tm.add_units([unit("Satu.", "One.")])
+        tm.link_segments(doc_id, {0: one})
+        pairs = tm.pairs("doc.txt")
+        assert [p.segment for p in pairs] == segs
+        assert pairs[0].unit.target == "One." and pairs[1].unit is None
+        assert tm.document_text("doc.txt") == text
+        (doc,) = tm.documents()
+        assert (doc.name, doc.segment_count) == ("doc.txt", 3)
+        # Saving again replaces the segments instead of appending to them.
+        tm.save_document("doc.txt", "Satu.", segs[:1], "id", "en")
+        assert len(tm.pairs("doc.txt")) == 1
+        with pytest.raises(NotFound):
+            tm.pairs("other.txt")
+
+
+def test_write_to_read_only_memory_is_a_clear_error(tm_path):
+    with TranslationMemory(tm_path) as tm:
+        tm.add_units([unit("Satu.", "One.")])
+        tm.conn.execute("PRAGMA query_only = ON")  # what a read-only file gives, even as root
+        with pytest.raises(TMError, match="read-only; nothing was written"):
+            tm.add_units([unit("Dua.", "Two.")])
+        assert tm.count_units() == 1

@@ -1,0 +1,91 @@
+"""A translation killed half-way keeps its finished batches; the next run does only the rest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tmtool import TranslationMemory, translate_document
+from tmtool.translate import Translator
+
+
+class Crashing(Translator):
+    """Translates two batches, then fails as a killed process would."""
+
+    model_id = "crashing"
+
+    def __init__(self):
+        self.calls = 0
+
+    def translate_batch(self, texts):
+        self.calls += 1
+        if self.calls > 2:
+            raise KeyboardInterrupt
+        return [f"EN {t}" for t in texts]
+
+
+class Counting(Translator):
+    model_id = "counting"
+
+    def __init__(self):
+        self.seen = []
+
+    def translate_batch(self, texts):
+        self.seen += texts
+        return [f"EN {t}" for t in texts]
+
+
+def document(n: int) -> str:
+    return "\n".join(f"Kalimat nomor {i} ada di sini." for i in range(n)) + "\n"
+
+
+def test_interrupted_run_keeps_committed_batches_and_resumes(tm_path):
+    text = document(10)
+    with TranslationMemory(tm_path) as tm:
+        with pytest.raises(KeyboardInterrupt):
+            translate_document(text, tm, Crashing, name="doc", batch_size=3)
+        assert tm.count_units() == 6
+        assert tm.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        engine = Counting()
+        result = translate_document(text, tm, lambda: engine, name="doc", batch_size=3)
+        assert len(engine.seen) == 4
+        assert (result.reused, result.translated) == (6, 4)
+        assert result.text == "".join(f"EN Kalimat nomor {i} ada di sini.\n" for i in range(10))
+
+
+@pytest.mark.slow
+def test_kill_9_during_translation(tm_path, tiny_model, tmp_path):
+    """A real process, killed with SIGKILL once some batches are committed."""
+    lines = [f"Selamat pagi nomor {i}." for i in range(300)]
+    doc = tmp_path / "long.txt"
+    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "tmtool", "--tm", str(tm_path), "translate", str(doc),
+           "--model", str(tiny_model), "--batch-size", "1", "-o", str(tmp_path / "out.txt")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    deadline = time.monotonic() + 120
+    committed = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if tm_path.exists():
+            try:
+                committed = sqlite3.connect(tm_path).execute("SELECT count(*) FROM units").fetchone()[0]
+            except sqlite3.OperationalError:
+                committed = 0
+            if committed >= 4:
+                break
+        time.sleep(0.05)
+    assert proc.poll() is None, "translation finished before it could be killed: " + proc.stderr.read().decode()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    db = sqlite3.connect(tm_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kept = db.execute("SELECT count(*) FROM units").fetchone()[0]
+    assert 4 <= kept < 300
+    db.close()
+    done = subprocess.run(cmd + ["--format", "jsonl"], capture_output=True, text=True, check=True)
+    assert f"{kept} reused from the TM, {300 - kept} translated by the model" in done.stderr

@@ -1,0 +1,184 @@
+"""End to end: `tmtool translate` with a real (tiny, locally trained) MarianMT model."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES
+from tmtool.cli import cli
+
+SEGMENTS = 20
+REFERENCE = ARTICLE_EN_SENTENCES.read_text(encoding="utf-8").splitlines()
+
+
+def run(*args, input=None):
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+    return result
+
+
+def jsonl(text):
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_translates_the_example_article_with_its_structure(tm_path, tiny_model, tmp_path):
+    out = tmp_path / "article.en.txt"
+    r = run("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert out.read_text(encoding="utf-8") == ARTICLE_EN.read_text(encoding="utf-8")
+    assert r.stderr.startswith(
+        "antara-2022-09-15-xi-aliyev.id.txt: 20 segments, 0 reused from the TM, 20 translated by the model"
+    )
+
+
+def test_jsonl_then_second_run_reuses_everything_without_loading_a_model(tm_path, tiny_model):
+    r = run("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "--format", "jsonl")
+    first = jsonl(r.stdout)
+    assert [o["index"] for o in first] == list(range(SEGMENTS))
+    assert [o["target"] for o in first] == REFERENCE
+    assert {(o["origin"], o["match"], o["model"], o["status"]) for o in first} == {
+        ("mt", None, str(tiny_model), "draft")
+    }
+    assert first[0]["source"].startswith("Samarkand (ANTARA) - Presiden China Xi Jinping")
+    assert first[-1]["source"] == "Copyright © ANTARA 2022"
+    # A model that cannot load proves the second run never tries to.
+    r = run("--tm", tm_path, "translate", ARTICLE, "--model", "/no/such/model", "--format", "jsonl")
+    assert r.exit_code == 0, r.output
+    second = jsonl(r.stdout)
+    assert [(o["origin"], o["match"]) for o in second] == [("tm", 100)] * SEGMENTS
+    assert [o["tu_id"] for o in second] == [o["tu_id"] for o in first]
+    assert [o["target"] for o in second] == REFERENCE
+    assert "20 reused from the TM, 0 translated by the model" in r.stderr
+
+
+def test_pairs_are_stored_with_provenance(tm_path, tiny_model):
+    run("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "--author", "ayu")
+    db = sqlite3.connect(tm_path)
+    rows = db.execute("SELECT origin, model, status, author, src_lang, tgt_lang FROM units").fetchall()
+    assert len(rows) == SEGMENTS
+    assert set(rows) == {("mt", str(tiny_model), "draft", "ayu", "id", "en")}
+    ctx = db.execute(
+        "SELECT prev_source, next_source FROM units WHERE source = 'Penerjemah: Xinhua'"
+    ).fetchone()
+    assert ctx == ("Ding Xuexiang, Yang Jiechi, Wang Yi, He Lifeng, dan sejumlah pejabat lainnya turut "
+                   "menghadiri pertemuan itu.", "Editor: Atman Ahdiat")
+    (doc, paragraphs) = db.execute(
+        "SELECT d.name, count(DISTINCT s.paragraph) FROM documents d JOIN segments s ON s.doc_id = d.id"
+    ).fetchone()
+    assert (doc, paragraphs) == ("antara-2022-09-15-xi-aliyev.id.txt", 13)
+    r = run("--tm", tm_path, "pairs", "--format", "jsonl")
+    pairs = jsonl(r.stdout)
+    assert [p["target"] for p in pairs] == REFERENCE
+    assert pairs[5]["paragraph"] == 4
+
+
+def test_tsv_format_and_stdin_to_stdout(tm_path, tiny_model):
+    text = ARTICLE.read_text(encoding="utf-8")
+    r = run("--tm", tm_path, "translate", "-", "--model", tiny_model, "--format", "tsv", input=text)
+    lines = r.stdout.splitlines()
+    assert lines[0] == "index\tsource\ttarget\torigin\tmatch\ttu_id"
+    assert len(lines) == SEGMENTS + 1
+    assert lines[19].split("\t")[2:5] == ["Editor: Atman Ahdiat", "mt", ""]
+    r = run("--tm", tm_path, "translate", "-", "--model", tiny_model, input=text)
+    assert r.stdout == ARTICLE_EN.read_text(encoding="utf-8")
+    assert r.stderr.startswith("stdin: 20 segments, 20 reused from the TM")
+
+
+def test_no_reuse_sends_everything_to_the_model(tm_path, tiny_model):
+    run("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model)
+    r = run("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "--no-reuse", "-f", "jsonl")
+    assert {o["origin"] for o in jsonl(r.stdout)} == {"mt"}
+    assert sqlite3.connect(tm_path).execute("SELECT count(*) FROM units").fetchone()[0] == SEGMENTS
+
+
+def test_repeated_sentences_go_to_the_model_once(tm_path, tiny_model, tmp_path):
+    doc = tmp_path / "repeat.txt"
+    doc.write_text("Selamat pagi. Selamat pagi.\n\nSelamat  pagi.\n", encoding="utf-8")
+    r = run("--tm", tm_path, "translate", doc, "--model", tiny_model, "-f", "jsonl")
+    rows = jsonl(r.stdout)
+    assert len(rows) == 3 and len({o["tu_id"] for o in rows}) == 1
+    assert "3 translated by the model (1 distinct)" in r.stderr
+
+
+def test_a_sentence_longer_than_the_model_limit_is_split_not_truncated(tm_path, tiny_model, tmp_path):
+    long = ", ".join(["Xi menekankan bahwa situasi internasional saat ini tengah mengalami perubahan"] * 40) + "."
+    doc = tmp_path / "long.txt"
+    doc.write_text(long + "\n", encoding="utf-8")
+    r = run("--tm", tm_path, "translate", doc, "--model", tiny_model, "-f", "jsonl")
+    assert r.exit_code == 0, r.output
+    assert "note: segment 1 has" in r.stderr and "translated in" in r.stderr
+    (row,) = jsonl(r.stdout)
+    assert row["target"].count("Xi") >= 20  # every piece was translated, none dropped
+
+
+def test_missing_model_directory_is_one_clear_line(tm_path, tmp_path, tiny_model):
+    r = run("--tm", tm_path, "translate", ARTICLE, "--model", tmp_path / "nope")
+    assert r.exit_code == 1
+    assert r.output == f"Error: model directory {tmp_path / 'nope'} does not exist\n"
+    # Nothing was translated, but the document is recorded so a later run can resume it.
+    assert sqlite3.connect(tm_path).execute("SELECT count(*) FROM units").fetchone()[0] == 0
+
+
+def test_uncached_hub_model_offline_says_how_to_fix_it(tm_path):
+    r = run("--tm", tm_path, "translate", ARTICLE)
+    assert r.exit_code == 1
+    assert r.output.count("\n") == 1 and "Traceback" not in r.output
+    assert "model 'Helsinki-NLP/opus-mt-id-en' is not in the local Hugging Face cache" in r.output
+    assert "--model DIR" in r.output and "tmtool model fetch Helsinki-NLP/opus-mt-id-en" in r.output
+    assert "HF_HUB_OFFLINE" in r.output
+
+
+def test_unreachable_hub_fails_fast_without_retries(tm_path, monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
+    r = run("--tm", tm_path, "translate", ARTICLE)
+    assert r.exit_code == 1
+    assert "the hub cannot be reached" in r.output
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({}, "is not a model directory (it has no config.json)"),
+        ({"config.json": '{"model_type": "bert"}'}, "is a 'bert' model, not MarianMT"),
+        ({"config.json": "{not json"}, "cannot read the model config"),
+    ],
+)
+def test_bad_model_directories(tm_path, tmp_path, files, message):
+    d = tmp_path / "model"
+    d.mkdir()
+    for name, content in files.items():
+        (d / name).write_text(content)
+    r = run("--tm", tm_path, "translate", ARTICLE, "--model", d)
+    assert r.exit_code == 1
+    assert message in r.output and r.output.count("\n") == 1
+
+
+def test_input_errors_exit_1_and_leave_the_tm_alone(tm_path, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9 di Jakarta.")
+    r = run("--tm", tm_path, "translate", bad)
+    assert r.exit_code == 1
+    assert r.output == f"Error: {bad}: not valid utf-8 at byte 3; pass --encoding (for example --encoding cp1252)\n"
+    r = run("--tm", tm_path, "translate", tmp_path / "missing.txt")
+    assert r.exit_code == 1 and "no such file" in r.output
+    assert not tm_path.exists()
+
+
+def test_read_only_commands_need_an_existing_memory(tm_path):
+    r = run("--tm", tm_path, "pairs")
+    assert r.exit_code == 1
+    assert r.output == f"Error: no translation memory at {tm_path} (run `tmtool translate` to create one, or pass --tm PATH)\n"
+    assert not tm_path.exists()
+
+
+def test_default_tm_location_and_env_override(tiny_model, tmp_path, monkeypatch):
+    r = run("translate", ARTICLE, "--model", tiny_model)
+    assert r.exit_code == 0
+    assert (tmp_path / "memory" / "tm.sqlite").is_file()
+    monkeypatch.setenv("TMTOOL_TM", str(tmp_path / "elsewhere.sqlite"))
+    r = run("docs")
+    assert r.exit_code == 1 and "elsewhere.sqlite" in r.output
