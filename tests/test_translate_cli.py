@@ -72,7 +72,7 @@ def test_pairs_are_stored_with_provenance(tm_path, tiny_model):
     r = run("--tm", tm_path, "pairs", "--format", "jsonl")
     pairs = jsonl(r.stdout)
     assert [p["target"] for p in pairs] == REFERENCE
-    assert pairs[5]["paragraph"] == 4
+    assert [p["paragraph"] for p in pairs[:6]] == [0, 1, 1, 2, 3, 3]
 
 
 def test_tsv_format_and_stdin_to_stdout(tm_path, tiny_model):
@@ -103,15 +103,23 @@ def test_repeated_sentences_go_to_the_model_once(tm_path, tiny_model, tmp_path):
     assert "3 translated by the model (1 distinct)" in r.stderr
 
 
-def test_a_sentence_longer_than_the_model_limit_is_split_not_truncated(tm_path, tiny_model, tmp_path):
-    long = ", ".join(["Xi menekankan bahwa situasi internasional saat ini tengah mengalami perubahan"] * 40) + "."
+def test_a_sentence_longer_than_the_model_limit_is_split_not_truncated(
+    tm_path, tiny_model, tiny_translator, tmp_path
+):
+    clause = "Xi menekankan bahwa situasi internasional saat ini tengah mengalami perubahan"
+    long = ", ".join([clause] * 40) + "."
     doc = tmp_path / "long.txt"
     doc.write_text(long + "\n", encoding="utf-8")
+    pieces = tiny_translator.pieces(long)
+    assert len(pieces) > 1 and " ".join(pieces) == long  # cut between clauses, nothing lost
+    assert max(tiny_translator.count_tokens(pieces)) <= tiny_translator.max_source_tokens == 256
     r = run("--tm", tm_path, "translate", doc, "--model", tiny_model, "-f", "jsonl")
     assert r.exit_code == 0, r.output
-    assert "note: segment 1 has" in r.stderr and "translated in" in r.stderr
+    tokens = tiny_translator.count_tokens([long])[0]
+    assert f"note: segment 1 has {tokens} tokens, more than the model's limit of 256: " \
+        f"translated in {len(pieces)} pieces" in r.stderr
     (row,) = jsonl(r.stdout)
-    assert row["target"].count("Xi") >= 20  # every piece was translated, none dropped
+    assert row["target"] == " ".join(t.strip() for t in tiny_translator.translate(pieces))
 
 
 def test_missing_model_directory_is_one_clear_line(tm_path, tmp_path, tiny_model):

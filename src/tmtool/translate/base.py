@@ -7,9 +7,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-# Where a too-long sentence may be cut, best first: after clause punctuation, then between words.
-_CLAUSE_CUT = re.compile(r"(?<=[;:,])\s+")
-_WORD_CUT = re.compile(r"\s+")
+# Where a too-long sentence may be cut, strongest first: after a semicolon or colon, after a
+# comma, then between any two words.
+_CUTS = (re.compile(r"(?<=[;:])\s+"), re.compile(r"(?<=,)\s+"), re.compile(r"\s+"))
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Translator(ABC):
             if n <= limit:
                 parts, plens = [text], [n]
             else:
-                parts = self._cut(text, limit)
+                parts = self.pieces(text)
                 plens = self.count_tokens(parts)
                 notes.append(SplitNote(i, n, limit, len(parts)))
             pieces += parts
@@ -115,35 +115,30 @@ class Translator(ABC):
             owner += [i] * len(parts)
         return pieces, lengths, owner, notes
 
-    def _cut(self, text: str, limit: int) -> list[str]:
-        """Split ``text`` into consecutive pieces of at most ``limit`` tokens each."""
+    def pieces(self, text: str) -> list[str]:
+        """The consecutive pieces ``text`` is translated in: just ``[text]`` when it fits the model."""
+        limit = self.max_source_tokens
+        if limit is None or self.count_tokens([text])[0] <= limit:
+            return [text]
+        return self._cut(text, limit, 0)
+
+    def _cut(self, text: str, limit: int, level: int) -> list[str]:
+        """Split ``text`` at the strongest boundary that gives pieces of at most ``limit`` tokens."""
+        if self.count_tokens([text])[0] <= limit:
+            return [text]
+        if level == len(_CUTS):
+            # One "word" longer than the limit (a URL, a hash): cut it by characters.
+            half = len(text) // 2
+            if half == 0:
+                return [text]
+            return self._cut(text[:half], limit, level) + self._cut(text[half:], limit, level)
+        parts = [p for p in _CUTS[level].split(text) if p]
+        if len(parts) == 1:
+            return self._cut(text, limit, level + 1)
         out: list[str] = []
-        for clause in _CLAUSE_CUT.split(text):
-            if self.count_tokens([clause])[0] <= limit:
-                out.append(clause)
-                continue
-            words = _WORD_CUT.split(clause)
-            current: list[str] = []
-            for w in words:
-                trial = " ".join(current + [w])
-                if current and self.count_tokens([trial])[0] > limit:
-                    out.append(" ".join(current))
-                    current = [w]
-                else:
-                    current.append(w)
-            if current:
-                out.append(" ".join(current))
-        # A single "word" longer than the limit (a URL, a hash) is cut by characters at last.
-        final: list[str] = []
-        for piece in out:
-            while self.count_tokens([piece])[0] > limit and len(piece) > 1:
-                cut = max(1, len(piece) // 2)
-                while cut > 1 and self.count_tokens([piece[:cut]])[0] > limit:
-                    cut //= 2
-                final.append(piece[:cut])
-                piece = piece[cut:]
-            final.append(piece)
-        return self._merge_small(final, limit)
+        for part in self._merge_small(parts, limit):
+            out += self._cut(part, limit, level + 1)
+        return out
 
     def _merge_small(self, pieces: list[str], limit: int) -> list[str]:
         """Join neighbouring pieces again while they fit, so the model sees whole clauses."""

@@ -17,8 +17,11 @@ from ..errors import ModelError  # noqa: E402
 from . import hub  # noqa: E402
 from .base import Translator  # noqa: E402
 
+# The library's own progress bars and advice would drown our one-line summary on stderr.
 transformers.logging.set_verbosity_error()
+transformers.logging.disable_progress_bar()
 warnings.filterwarnings("ignore", module="transformers")
+warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
 
 
 class MarianTranslator(Translator):
