@@ -73,7 +73,11 @@ def translate(
             segmenter=segmenter, reuse=not no_reuse, batch_size=batch_size,
             author=author or current_user(), progress=progress,
         )
-    write_output(output, render(result, fmt))
+    rendered = render(result, fmt)
+    write_output(output, rendered)
+    if output == "-" and rendered and not rendered.endswith("\n") and sys.stdout.isatty():
+        # Keep the summary off the document's last line without changing the document.
+        click.echo(err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(summary(result), err=True)
