@@ -24,9 +24,11 @@ demo: venv
 	@echo "wrote article.en.txt; see the pairs with: $(BIN)/tmtool pairs"
 
 # The same job offline, with the tiny model the test suite trains on the example article.
-demo-tiny: venv
-	$(BIN)/python scripts/build_tiny_model.py .cache/models/demo-tiny
+demo-tiny: venv .cache/models/demo-tiny/config.json
 	$(BIN)/tmtool translate $(ARTICLE) --model .cache/models/demo-tiny -o article.en.txt
+
+.cache/models/demo-tiny/config.json: scripts/build_tiny_model.py
+	$(BIN)/python scripts/build_tiny_model.py .cache/models/demo-tiny
 
 test: venv
 	$(BIN)/python -m pytest -q
