@@ -176,6 +176,24 @@ def test_input_errors_exit_1_and_leave_the_tm_alone(tm_path, tmp_path):
     assert not tm_path.exists()
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n  \t\n", "\u00a0\n".encode()])
+def test_empty_input_is_refused_before_the_memory_is_touched(tm_path, tmp_path, content):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(content)
+    r = run("--tm", tm_path, "translate", empty)
+    assert r.exit_code == 1
+    assert r.output == f"Error: {empty}: nothing to translate (the input is empty or only whitespace)\n"
+    assert not tm_path.exists()
+
+
+def test_crlf_input_keeps_its_line_ends(tm_path, tiny_model, tmp_path):
+    doc = tmp_path / "crlf.txt"
+    doc.write_bytes(b"Selamat pagi.\r\n\r\nApa kabar?\r\n")
+    r = run("--tm", tm_path, "translate", doc, "--model", tiny_model, "-o", tmp_path / "out.txt")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out.txt").read_bytes() == b"Good morning.\r\n\r\nHow are you?\r\n"
+
+
 def test_read_only_commands_need_an_existing_memory(tm_path):
     r = run("--tm", tm_path, "pairs")
     assert r.exit_code == 1

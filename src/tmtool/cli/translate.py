@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
 from ..textio import read_text
 from . import cli, open_tm, write_output
@@ -59,6 +60,10 @@ def translate(
 
     text = read_text(input_path, encoding)
     name = doc_name or ("stdin" if input_path == "-" else Path(input_path).name)
+    if not text.strip():
+        # Refused before the memory is opened, so a mistaken run does not even create one.
+        raise InputError(f"{'<stdin>' if input_path == '-' else input_path}: nothing to translate "
+                         "(the input is empty or only whitespace)")
     segmenter = make_segmenter(srx, abbrev)
     model = model or default_model()
 
