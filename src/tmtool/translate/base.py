@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,20 @@ class SplitNote:
     pieces: int
 
 
+def default_threads() -> int:
+    """Threads for the engine when none are asked for: one core fewer than this process may use.
+
+    Issue 8 measured two threads running 10-30x slower than one on a 2-core machine whose other
+    core was busy: the workers wait on each other behind the other process. Leaving a core free
+    keeps a laptop responsive and that collapse away; beyond 8 threads one batch gains little.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores - 1, 8))
+
+
 class Translator(ABC):
     """A machine-translation engine.
 
@@ -34,6 +49,10 @@ class Translator(ABC):
     model_id: str = "unknown"
     #: The most source tokens (end-of-sentence included) the model reads, or None for no limit.
     max_source_tokens: int | None = None
+    #: Batching when the caller does not choose: at most this many texts in one batch ...
+    default_batch_size: int = 16
+    #: ... and at most this many source tokens, padding included (None: no token budget).
+    default_max_batch_tokens: int | None = None
 
     @abstractmethod
     def translate_batch(self, texts: list[str]) -> list[str]:
@@ -44,26 +63,35 @@ class Translator(ABC):
         return [len(t.split()) + 1 for t in texts]
 
     def translate_batches(
-        self, texts: Sequence[str], batch_size: int = 16
+        self,
+        texts: Sequence[str],
+        batch_size: int | None = None,
+        max_batch_tokens: int | None = None,
     ) -> Iterator[tuple[list[tuple[int, str]], list[SplitNote]]]:
         """Translate ``texts`` in batches of similar length, yielding as each batch completes.
 
         Each item is ``(done, notes)``: ``done`` lists ``(index, translation)`` for every text
         whose translation is complete after that batch, ``notes`` the texts that had to be split.
-        Sorting by length keeps padding (wasted work) low.
+        Sorting by length keeps padding (wasted work) low; a batch holds at most ``batch_size``
+        texts and ``max_batch_tokens`` padded source tokens (``None``: the backend's defaults).
+        A text given more than once is translated once.
         """
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        pieces, lengths, owner, notes = self._split_long(texts)
+        batch_size = batch_size or self.default_batch_size
+        max_batch_tokens = max_batch_tokens or self.default_max_batch_tokens
+        if batch_size < 1 or (max_batch_tokens is not None and max_batch_tokens < 1):
+            raise ValueError("batch_size and max_batch_tokens must be at least 1")
+        distinct = list(dict.fromkeys(texts))
+        copies: dict[str, list[int]] = {}
+        for i, t in enumerate(texts):
+            copies.setdefault(t, []).append(i)
+        pieces, lengths, owner, notes = self._split_long(distinct)
         parts_of: dict[int, list[int]] = {}
         for j, o in enumerate(owner):
             parts_of.setdefault(o, []).append(j)
-        order = sorted(range(len(pieces)), key=lambda i: (-lengths[i], i))
         outputs: list[str] = [""] * len(pieces)
         remaining = {o: len(js) for o, js in parts_of.items()}
         notes_by_text = {n.index: n for n in notes}
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
+        for batch in _batches(lengths, batch_size, max_batch_tokens):
             results = self.translate_batch([pieces[i] for i in batch])
             if len(results) != len(batch):
                 raise RuntimeError("translator returned a different number of translations")
@@ -74,15 +102,20 @@ class Translator(ABC):
                 remaining[o] -= 1
                 if remaining[o] == 0:
                     parts = [outputs[j].strip() for j in parts_of[o]]
-                    done.append((o, " ".join(p for p in parts if p)))
+                    joined = " ".join(p for p in parts if p)
+                    first, *others = copies[distinct[o]]
+                    done += [(k, joined) for k in (first, *others)]
                     if o in notes_by_text:
-                        done_notes.append(notes_by_text[o])
+                        n = notes_by_text[o]
+                        done_notes.append(SplitNote(first, n.tokens, n.limit, n.pieces))
             yield sorted(done), done_notes
 
-    def translate(self, texts: Sequence[str], batch_size: int = 16) -> list[str]:
+    def translate(
+        self, texts: Sequence[str], batch_size: int | None = None, max_batch_tokens: int | None = None
+    ) -> list[str]:
         """Translate ``texts`` and return the translations in order."""
         out = [""] * len(texts)
-        for done, _ in self.translate_batches(texts, batch_size):
+        for done, _ in self.translate_batches(texts, batch_size, max_batch_tokens):
             for i, t in done:
                 out[i] = t
         return out
@@ -123,7 +156,12 @@ class Translator(ABC):
         return self._cut(text, limit, 0)
 
     def _cut(self, text: str, limit: int, level: int) -> list[str]:
-        """Split ``text`` at the strongest boundary that gives pieces of at most ``limit`` tokens."""
+        """Split ``text`` at the strongest boundary that gives pieces of at most ``limit`` tokens.
+
+        Token counts of neighbouring parts add up (less one end-of-sentence token each), so parts
+        are grouped greedily from one batched count; each group is counted again when it is cut
+        further, which keeps the whole cut linear in the length of ``text``.
+        """
         if self.count_tokens([text])[0] <= limit:
             return [text]
         if level == len(_CUTS):
@@ -135,17 +173,34 @@ class Translator(ABC):
         parts = [p for p in _CUTS[level].split(text) if p]
         if len(parts) == 1:
             return self._cut(text, limit, level + 1)
+        groups: list[list[str]] = []
+        size = 0
+        for part, n in zip(parts, self.count_tokens(parts)):
+            if groups and size + n - 1 <= limit:
+                groups[-1].append(part)
+                size += n - 1
+            else:
+                groups.append([part])
+                size = n
         out: list[str] = []
-        for part in self._merge_small(parts, limit):
-            out += self._cut(part, limit, level + 1)
+        for group in groups:
+            out += self._cut(" ".join(group), limit, level + 1)
         return out
 
-    def _merge_small(self, pieces: list[str], limit: int) -> list[str]:
-        """Join neighbouring pieces again while they fit, so the model sees whole clauses."""
-        merged: list[str] = []
-        for p in pieces:
-            if merged and self.count_tokens([merged[-1] + " " + p])[0] <= limit:
-                merged[-1] = merged[-1] + " " + p
-            else:
-                merged.append(p)
-        return merged
+
+def _batches(lengths: Sequence[int], size: int, max_tokens: int | None) -> Iterator[list[int]]:
+    """Indices of ``lengths`` in batches, longest first, within ``size`` items and ``max_tokens``.
+
+    Longest first, so a batch's padded size is its first length times its count; a text longer
+    than the budget on its own still gets a batch of its own.
+    """
+    batch: list[int] = []
+    for i in sorted(range(len(lengths)), key=lambda i: (-lengths[i], i)):
+        if batch and (
+            len(batch) == size or (max_tokens is not None and (len(batch) + 1) * lengths[batch[0]] > max_tokens)
+        ):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
