@@ -1,0 +1,84 @@
+"""Real processes: several translators on one memory at once, and kill -9 at random moments."""
+
+from __future__ import annotations
+
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ARTICLE, ARTICLE_EN
+
+pytestmark = pytest.mark.slow
+
+
+def tmtool(tm, *args):
+    return [sys.executable, "-m", "tmtool", "--tm", str(tm), *map(str, args)]
+
+
+def check_memory(tm) -> int:
+    """Integrity, no duplicate pairs, every linked segment points at a unit; returns the unit count."""
+    db = sqlite3.connect(tm)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        dupes = db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM units GROUP BY src_lang, tgt_lang, source_hash, target_hash "
+            "HAVING count(*) > 1)"
+        ).fetchone()[0]
+        assert dupes == 0
+        return db.execute("SELECT count(*) FROM units").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_parallel_translations_of_one_memory_all_succeed(tm_path, tiny_model, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("Selamat pagi.\nApa kabar?\n", encoding="utf-8")
+    jobs = [
+        (ARTICLE, tmp_path / "a.txt"),
+        (ARTICLE, tmp_path / "b.txt"),
+        (other, tmp_path / "c.txt"),
+    ]
+    procs = [
+        subprocess.Popen(
+            tmtool(tm_path, "translate", src, "--model", tiny_model, "--batch-size", "2", "-o", out,
+                   "--doc", f"doc{i}"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for i, (src, out) in enumerate(jobs)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == ARTICLE_EN.read_text(encoding="utf-8")
+    assert (tmp_path / "b.txt").read_text(encoding="utf-8") == ARTICLE_EN.read_text(encoding="utf-8")
+    assert (tmp_path / "c.txt").read_text(encoding="utf-8") == "Good morning.\nHow are you?\n"
+    assert check_memory(tm_path) == 22  # 20 article pairs stored once, however many wrote them
+
+
+def test_kill_9_at_random_moments_never_costs_a_committed_translation(tm_path, tiny_model, tmp_path):
+    lines = [f"Kalimat percobaan nomor {i} untuk memori." for i in range(120)]
+    doc = tmp_path / "doc.txt"
+    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cmd = tmtool(tm_path, "translate", doc, "--model", tiny_model, "--batch-size", "1", "-o", tmp_path / "out.txt")
+    rng = random.Random(20261128)
+    kept = 0
+    for _ in range(3):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 7.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if tm_path.exists():
+            now = check_memory(tm_path)
+            assert now >= kept  # nothing committed before is ever lost
+            kept = now
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{kept} reused from the TM, {120 - kept} translated by the model" in done.stderr
+    assert check_memory(tm_path) == 120  # every line now has exactly one unit
+    assert len((tmp_path / "out.txt").read_text(encoding="utf-8").splitlines()) == 120
