@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import SegmentationError
 from ..textio import read_text
 from . import cli, write_output
 
@@ -28,18 +27,7 @@ def segmenter_options(f):
 def make_segmenter(srx: Path | None, abbrev: Path | None):
     from ..segment import Segmenter
 
-    extra = read_abbreviations(abbrev) if abbrev else []
-    if srx:
-        return Segmenter.from_srx(srx, extra_abbreviations=extra)
-    return Segmenter(extra_abbreviations=extra)
-
-
-def read_abbreviations(path: Path) -> list[str]:
-    try:
-        text = read_text(path)
-    except Exception as e:
-        raise SegmentationError(str(e)) from None
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return Segmenter(srx_path=srx, abbrev_path=abbrev)
 
 
 @cli.command()
