@@ -1,0 +1,212 @@
+"""tmtool review; tmtool pairs show | set-status | edit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import asdict
+
+import click
+
+from ..config import current_user
+from ..errors import NotFound
+from ..records import ORIGINS, STATUSES
+from . import cli, open_tm
+from .pairs import pairs
+
+ORIGIN_CHOICES = (*ORIGINS, "tm")
+_ORIGIN_HELP = (
+    "Only pairs of this origin (repeatable): mt, human, imported, aligned, or tm for targets "
+    "reused from the memory in the last translate run."
+)
+
+
+def resolve_doc(tm, name: str | None) -> str:
+    """``name``, or the most recently translated document."""
+    if name is not None:
+        return tm.get_document(name).name
+    docs = tm.documents()
+    if not docs:
+        raise NotFound(f"{tm.path} holds no documents yet; translate one first")
+    return docs[0].name
+
+
+@cli.command()
+@click.option("--doc", "doc_name", help="Document name [default: the most recently translated].")
+@click.option(
+    "--status", "statuses", multiple=True, type=click.Choice((*STATUSES, "any")),
+    help="Only pairs with this status (repeatable) [default: draft, i.e. not yet decided].",
+)
+@click.option("--origin", "origins", multiple=True, type=click.Choice(ORIGIN_CHOICES), help=_ORIGIN_HELP)
+@click.option("--worst-first", is_flag=True, help="Lowest sentence chrF first (run `tmtool score` before).")
+@click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@click.pass_context
+def review(ctx, doc_name, statuses, origins, worst_first, author):
+    """Review a document's pairs one at a time.
+
+    Each pair shows its source, target, origin (and model), status, the best fuzzy match the
+    memory had for it, and once `tmtool score` has run, its reference and sentence scores.
+    Keys: a accept (approved), e edit on one line, E edit in $EDITOR, r reject, s skip,
+    b back, q quit, ? help. An edit becomes a human target (approved); the old text stays in
+    the pair's history (`tmtool pairs show TU_ID`).
+    Every decision is saved at once, so a later `tmtool review` resumes at the first pair
+    still undecided.
+
+    \b
+    Example:
+        tmtool review
+        tmtool review --doc antara-2022-09-15-xi-aliyev.id.txt --origin mt --worst-first
+    """
+    from ..review import recorded_suggestions, run_review, select_pairs
+
+    statuses = None if "any" in statuses else (statuses or ("draft",))
+    with open_tm(ctx, create=False) as tm:
+        name = resolve_doc(tm, doc_name)
+        items = select_pairs(tm, name, statuses=statuses, origins=origins or None, worst_first=worst_first)
+        if not items:
+            click.echo(f"{name}: no pairs to review with these filters.")
+            return
+        scored = sum(bool(p.scores) for p in items)
+        if worst_first and not scored:
+            click.echo("note: no stored scores yet (run `tmtool score`); keeping document order", err=True)
+        click.echo(f"{name}: {len(items)} pairs to review. ? shows the keys; q quits, and every "
+                   "decision is saved as you go.")
+        summary = run_review(
+            tm, items, read=_read, write=click.echo, edit_long=_edit, author=author or current_user(),
+            suggest=recorded_suggestions(tm, name),
+            width=min(120, shutil.get_terminal_size((100, 20)).columns),
+        )
+    click.echo("")
+    click.echo(summary.describe())
+
+
+def _read(prompt: str) -> str | None:
+    try:
+        return click.prompt(prompt, default="", show_default=False, prompt_suffix="")
+    except click.Abort:  # end of input or Ctrl-C: everything decided is already saved
+        click.echo("")
+        return None
+
+
+def _edit(text: str) -> str | None:
+    return click.edit(text + "\n", require_save=True)
+
+
+@pairs.command("show")
+@click.argument("tu_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: the unit, its uses and its history.")
+@click.pass_context
+def show(ctx, tu_id, as_json):
+    """Show one pair with its uses, scores and history.
+
+    A pair is a translation unit of the memory (TU_ID is the `tu_id` of `tmtool pairs`).
+
+    \b
+    Example:
+        tmtool pairs show 12
+        tmtool pairs show 12 --json
+    """
+    with open_tm(ctx, create=False) as tm:
+        unit = tm.get_unit(tu_id)
+        history = tm.history(tu_id)
+        uses = tm.unit_segments(tu_id)
+        scores = {}
+        for doc, idx in uses:
+            for p in tm.document_pairs(doc):
+                if p.segment.index == idx and p.scores:
+                    scores[(doc, idx)] = p.scores
+    if as_json:
+        click.echo(json.dumps({
+            "unit": asdict(unit),
+            "segments": [{"document": d, "index": i} for d, i in uses],
+            "scores": [
+                {"document": d, "index": i, "metric": s.metric, "score": s.score,
+                 "signature": s.signature, "hypothesis": s.hypothesis, "refs": list(s.refs)}
+                for (d, i), by_metric in scores.items() for s in by_metric.values()
+            ],
+            "history": [asdict(h) for h in history],
+        }, ensure_ascii=False))
+        return
+    click.echo(_describe_unit(unit, uses, scores, history))
+
+
+def _describe_unit(unit, uses, scores, history) -> str:
+    model = ""
+    if unit.model:
+        model = f" ({unit.model})" if unit.origin == "mt" else f" (edited from {unit.model})"
+    out = [
+        f"unit {unit.id}  {unit.src_lang}->{unit.tgt_lang}  {unit.origin}{model} · {unit.status}",
+        f"  source  {unit.source}",
+        f"  target  {unit.target}",
+        f"  author  {unit.author or '-'}   created {unit.created_at}   updated {unit.updated_at}",
+    ]
+    for doc, idx in uses:
+        out.append(f"  used in {doc} #{idx + 1}")
+        for s in scores.get((doc, idx), {}).values():
+            stale = "  (scored an earlier target)" if s.hypothesis != unit.target else ""
+            out.append(f"    {s.metric} {s.score:.1f}  {s.signature}{stale}")
+    out.append("history:" if history else "history: no changes recorded")
+    for h in history:
+        status = h.new_status if h.old_status == h.new_status else f"{h.old_status} -> {h.new_status}"
+        origin = "" if h.old_origin == h.new_origin else f"  {h.old_origin} -> {h.new_origin}"
+        out.append(f"  {h.at}  {h.author or '-'}  {h.action}  {status}{origin}")
+        if h.old_target != h.new_target:
+            out.append(f"    - {h.old_target}")
+            out.append(f"    + {h.new_target}")
+        if h.note:
+            out.append(f"    ({h.note})")
+    return "\n".join(out)
+
+
+@pairs.command("set-status")
+@click.argument("status", type=click.Choice(STATUSES))
+@click.option("--doc", "doc_name", required=True, help="Document name.")
+@click.option("--origin", "origins", multiple=True, type=click.Choice(ORIGIN_CHOICES), help=_ORIGIN_HELP)
+@click.option("--from-status", "statuses", multiple=True, type=click.Choice(STATUSES),
+              help="Only pairs now in this status (repeatable) [default: any].")
+@click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@click.pass_context
+def set_status(ctx, status, doc_name, origins, statuses, author):
+    """Set the status of a document's pairs in one go.
+
+    One transaction; each changed pair gets a history entry.
+
+    \b
+    Example:
+        tmtool pairs set-status approved --doc antara-2022-09-15-xi-aliyev.id.txt --origin tm
+        tmtool pairs set-status draft --doc antara-2022-09-15-xi-aliyev.id.txt --from-status rejected
+    """
+    with open_tm(ctx, create=False) as tm:
+        changed = tm.set_document_status(
+            doc_name, status, origins=origins or None, statuses=statuses or None,
+            author=author or current_user(),
+        )
+    total = sum(changed.values())
+    detail = ", ".join(f"{n} {old}" for old, n in sorted(changed.items()))
+    click.echo(f"{doc_name}: {total} pair{'s' if total != 1 else ''} set to {status}"
+               + (f" (were: {detail})" if detail else ""))
+
+
+@pairs.command("edit")
+@click.argument("tu_id", type=int)
+@click.option("--target", required=True, help="The new target text; - reads it from stdin.")
+@click.option("--status", type=click.Choice(STATUSES), default="approved", show_default=True)
+@click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@click.pass_context
+def edit(ctx, tu_id, target, status, author):
+    """Replace a pair's target with your own text.
+
+    The new target has origin human; the old one stays in the pair's history.
+
+    \b
+    Example:
+        tmtool pairs edit 12 --target "Translator: Xinhua"
+        echo "Editor: Atman Ahdiat" | tmtool pairs edit 13 --target -
+    """
+    if target == "-":
+        target = sys.stdin.read()
+    with open_tm(ctx, create=False) as tm:
+        unit = tm.edit_target(tu_id, target, author=author or current_user(), status=status)
+    moved = "" if unit.id == tu_id else f" (its segments now use unit {unit.id}, which had this text)"
+    click.echo(f"unit {tu_id}: target saved as human, {unit.status}{moved}")
