@@ -12,7 +12,7 @@ from . import cli, open_tm
 from .translate import _tsv_cell
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--doc", "doc_name", help="Document name [default: the most recently translated].")
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(["table", "tsv", "jsonl"]), default="table",
@@ -20,20 +20,28 @@ from .translate import _tsv_cell
 )
 @click.pass_context
 def pairs(ctx, doc_name, fmt):
-    """Show the aligned source/target pairs of a document, in order.
+    """Show a document's source/target pairs, in order.
+
+    Subcommands show one pair's history, or change pairs without the interactive review.
 
     \b
     Example:
         tmtool pairs
         tmtool pairs --doc antara-2022-09-15-xi-aliyev.id.txt --format jsonl
+        tmtool pairs show 12
+        tmtool pairs set-status approved --doc antara-2022-09-15-xi-aliyev.id.txt --origin tm
+        tmtool pairs edit 12 --target "Translator: Xinhua"
     """
+    if ctx.invoked_subcommand is not None:
+        return
     with open_tm(ctx, create=False) as tm:
         if doc_name is None:
             docs = tm.documents()
             if not docs:
                 raise NotFound(f"{tm.path} holds no documents yet; translate one first")
             doc_name = docs[0].name
-        rows = [_row(p) for p in tm.pairs(doc_name)]
+        fuzzy = tm.suggestions(doc_name)  # the best fuzzy match translate found (issue 9)
+        rows = [_row(p, fuzzy.get(p.segment.index)) for p in tm.pairs(doc_name)]
     if fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -46,7 +54,7 @@ def pairs(ctx, doc_name, fmt):
         click.echo(_table(doc_name, rows))
 
 
-def _row(pair) -> dict:
+def _row(pair, fuzzy=None) -> dict:
     u = pair.unit
     return {
         "index": pair.segment.index,
@@ -57,6 +65,8 @@ def _row(pair) -> dict:
         "status": u.status if u else None,
         "model": u.model if u else None,
         "tu_id": u.id if u else None,
+        "fuzzy_score": fuzzy.score if fuzzy else None,
+        "fuzzy_tu_id": fuzzy.unit.id if fuzzy else None,
     }
 
 
@@ -73,6 +83,8 @@ def _table(doc_name: str, rows: list[dict]) -> str:
             meta += f" · {row['status']}"
         if row["tu_id"] is not None:
             meta += f" · tu {row['tu_id']}"
+        if row["fuzzy_score"] is not None:
+            meta += f" · TM {row['fuzzy_score']}% in tu {row['fuzzy_tu_id']}"
         out.append("")
         out.append(meta)
         left = textwrap.wrap(row["source"], col) or [""]

@@ -58,4 +58,111 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX segments_tu ON segments (tu_id);
         """,
     ),
+    (
+        "002_history",
+        """
+        -- Every change a person makes to a unit (issue 4): the review loop and `tmtool pairs`
+        -- write one row per change, in the same transaction as the change itself.
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            tu_id INTEGER NOT NULL REFERENCES units (id) ON DELETE CASCADE,
+            action TEXT NOT NULL,
+            old_target TEXT,
+            new_target TEXT,
+            old_status TEXT,
+            new_status TEXT,
+            old_origin TEXT,
+            new_origin TEXT,
+            author TEXT,
+            at TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE INDEX history_tu ON history (tu_id, id);
+
+        -- How each segment was obtained in the last translate run: the TM match score its
+        -- target came from (100 exact, fuzzy bands below), 0 for the model, NULL if not recorded.
+        ALTER TABLE segments ADD COLUMN match INTEGER;
+
+        -- Sentence-level scores of a segment's target against its reference(s), each with the
+        -- sacrebleu signature. `hypothesis` is the text that was scored, so a later edit shows.
+        CREATE TABLE segment_scores (
+            doc_id INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            metric TEXT NOT NULL,
+            score REAL NOT NULL,
+            signature TEXT NOT NULL,
+            hypothesis TEXT NOT NULL,
+            refs TEXT NOT NULL,
+            ref_kind TEXT NOT NULL,
+            scored_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, idx, metric),
+            FOREIGN KEY (doc_id, idx) REFERENCES segments (doc_id, idx) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+
+        -- The corpus scores of the last `tmtool score` run on a document, as sacrebleu printed them.
+        CREATE TABLE doc_scores (
+            doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+            metric TEXT NOT NULL,
+            score REAL NOT NULL,
+            signature TEXT NOT NULL,
+            formatted TEXT NOT NULL,
+            ci_mean REAL,
+            ci_half REAL,
+            segments INTEGER NOT NULL,
+            ref_kind TEXT NOT NULL,
+            scored_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, metric)
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        "003_fuzzy_concordance",
+        """
+        -- Concordance (issue 9): full-text index of sources and targets. External content, so the
+        -- text is not stored twice; triggers keep it in step with every write to units.
+        -- unicode61 without the Co category: the inline-tag markers (private use) separate words.
+        CREATE VIRTUAL TABLE units_fts USING fts5 (
+            source, target, content = 'units', content_rowid = 'id',
+            tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Mc Mn'"
+        );
+        INSERT INTO units_fts (units_fts) VALUES ('rebuild');
+        CREATE TRIGGER units_fts_insert AFTER INSERT ON units BEGIN
+            INSERT INTO units_fts (rowid, source, target) VALUES (new.id, new.source, new.target);
+        END;
+        CREATE TRIGGER units_fts_delete AFTER DELETE ON units BEGIN
+            INSERT INTO units_fts (units_fts, rowid, source, target)
+                VALUES ('delete', old.id, old.source, old.target);
+        END;
+        CREATE TRIGGER units_fts_update AFTER UPDATE OF source, target ON units BEGIN
+            INSERT INTO units_fts (units_fts, rowid, source, target)
+                VALUES ('delete', old.id, old.source, old.target);
+            INSERT INTO units_fts (rowid, source, target) VALUES (new.id, new.source, new.target);
+        END;
+
+        -- Fuzzy index (see memory/fuzzy.py): trigram postings per language pair and length
+        -- bucket (lb), each row one chunk of unit ids packed as uint32; units with an id above
+        -- fuzzy_state.watermark are not indexed yet (lookups scan them directly).
+        CREATE TABLE fuzzy_pairs (
+            id INTEGER PRIMARY KEY,
+            src_lang TEXT NOT NULL,
+            tgt_lang TEXT NOT NULL,
+            UNIQUE (src_lang, tgt_lang)
+        );
+        CREATE TABLE fuzzy_postings (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL,
+            gram INTEGER NOT NULL,
+            lb INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            ids BLOB NOT NULL
+        );
+        CREATE INDEX fuzzy_postings_gram ON fuzzy_postings (pair, gram, lb, n);
+        CREATE TABLE fuzzy_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+
+        -- The best fuzzy match found for a segment that had no exact one (translate records it,
+        -- review and pairs show it as a suggestion).
+        ALTER TABLE segments ADD COLUMN fuzzy_tu_id INTEGER;
+        ALTER TABLE segments ADD COLUMN fuzzy_score INTEGER;
+        """,
+    ),
 ]

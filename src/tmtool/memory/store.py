@@ -15,6 +15,8 @@ from ..errors import NotFound, TMError, MemoryNotFound
 from ..records import ORIGINS, STATUSES, Document, Segment, TranslationUnit
 from .migrations import MIGRATIONS
 from .normalize import content_hash, text_hash
+from .review import ReviewStore
+from .tmstore import MemoryIO
 
 # Exact-match preference: approved beats draft, a person's text beats the model's, newest last.
 _STATUS_RANK = "CASE status WHEN 'approved' THEN 0 ELSE 1 END"
@@ -38,7 +40,7 @@ class Pair:
     unit: TranslationUnit | None
 
 
-class TranslationMemory:
+class TranslationMemory(ReviewStore, MemoryIO):
     """A translation memory in one SQLite file.
 
     Opening applies pending migrations. Every write goes through :meth:`atomic`, so a crash
@@ -348,8 +350,15 @@ def _check_unit(u: TranslationUnit) -> None:
 
 
 def _split_sql(script: str) -> list[str]:
-    # Migration scripts hold no semicolons inside literals, so a plain split is exact.
-    return [s.strip() for s in script.split(";") if s.strip()]
+    # Split at the ends of statements; complete_statement keeps a trigger's BEGIN ... END whole.
+    statements, buf = [], ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \t\n;"):
+                statements.append(buf.strip())
+            buf = ""
+    return statements
 
 
 def _tm_error(path: Path, e: sqlite3.OperationalError) -> TMError:

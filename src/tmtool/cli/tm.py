@@ -1,0 +1,233 @@
+"""tmtool tm: import, export, search and stats of the translation memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from . import cli, open_tm
+
+FORMATS = ("tmx", "tsv", "jsonl")
+STATUSES = ("draft", "approved", "rejected")
+
+
+@cli.group()
+def tm():
+    """Exchange the translation memory with other tools (TMX, TSV, JSONL) and search it.
+
+    \b
+    Example:
+        tmtool tm import memoq-export.tmx --src id --tgt en
+        tmtool tm search "Presiden Joko Widodo mengatakan"
+        tmtool tm export -o memory.tmx --status approved
+        tmtool tm stats
+    """
+
+
+@tm.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), help="[default: from the file name]")
+@click.option("--src", "src_lang", help="Source language to take [default: the TMX header's srclang; id for TSV/JSONL].")
+@click.option("--tgt", "tgt_lang", help="Target language to take [default: the first other language; en for TSV/JSONL].")
+@click.option("--status", type=click.Choice(STATUSES), help="Status of the imported units [default: draft].")
+@click.pass_context
+def import_(ctx, files, fmt, src_lang, tgt_lang, status):
+    """Import TMX (1.1 to 1.4b), TSV or JSONL files into the memory.
+
+    Each file is one transaction: a file with an error imports nothing, and the error names
+    its line. Units already in the memory are merged, not repeated. Languages match by primary
+    subtag and case-insensitively (id, id-ID, ID and the old `in` are one language); of a unit
+    with more languages, only --src and --tgt are taken. Inline tags are kept.
+
+    \b
+    Example:
+        tmtool tm import omegat/project_save.tmx
+        tmtool tm import trados.tmx --src id-ID --tgt en-US --status approved
+        tmtool tm import pairs.tsv corrections.jsonl
+    """
+    with open_tm(ctx, create=True) as memory:
+        for path in files:
+            report = memory.import_file(path, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang,
+                                        status=status, progress=_progress(path))
+            click.echo(_import_summary(report))
+
+
+def _import_summary(r) -> str:
+    pair = f" ({r.src_lang}->{r.tgt_lang})" if r.src_lang and r.tgt_lang else ""
+    line = f"{r.path}: {r.read} units{pair}, {r.added} added, {r.merged} merged, {r.seconds:.1f} s"
+    for why, n in r.skipped.items():
+        line += f"; skipped {n} {why}"
+    return line
+
+
+def _progress(path):
+    if not sys.stderr.isatty():
+        return None
+
+    def show(n: int) -> None:
+        click.echo(f"\r{path}: {n} units ...", nl=False, err=True)
+
+    return show
+
+
+@tm.command("export")
+@click.option("-o", "--output", default="-", show_default=True, help="Output file; - is stdout.")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), help="[default: from -o's suffix, else tmx]")
+@click.option("--status", multiple=True, type=click.Choice(STATUSES), help="Only units with this status (repeatable).")
+@click.option("--doc", "doc_name", help="Only the units of this document.")
+@click.option("--src", "src_lang", help="Only this source language.")
+@click.option("--tgt", "tgt_lang", help="Only this target language.")
+@click.pass_context
+def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
+    """Export the memory as TMX 1.4b (valid against the DTD), TSV or JSONL.
+
+    TMX keeps dates, authors, imported props and notes and inline tags; tmtool's own origin,
+    status, model and context travel as x-tmtool-* props, so re-importing restores them.
+
+    \b
+    Example:
+        tmtool tm export -o memory.tmx
+        tmtool tm export -o approved.tsv --status approved
+        tmtool tm export --format jsonl --doc antara-2022-09-15-xi-aliyev.id.txt
+    """
+    if fmt is None:
+        suffix = Path(output).suffix.lower().lstrip(".")
+        fmt = suffix if suffix in FORMATS else "tmx"
+    with open_tm(ctx, create=False) as memory:
+        with _atomic_output(output) as out:
+            n = memory.export(out, fmt, status=status or None, doc=doc_name, src_lang=src_lang,
+                              tgt_lang=tgt_lang)
+    if output != "-":
+        click.echo(f"{output}: {n} units ({fmt})", err=True)
+
+
+class _atomic_output:
+    """A text stream to ``path`` that replaces the file only when complete (``-``: stdout)."""
+
+    def __init__(self, path: str):
+        self.path, self.tmp, self.f = path, None, None
+
+    def __enter__(self):
+        if self.path == "-":
+            return sys.stdout
+        target = Path(self.path)
+        if target.is_dir():
+            raise UsageError(f"{self.path} is a directory; give -o a file name")
+        try:
+            fd, self.tmp = tempfile.mkstemp(dir=str(target.parent) or ".", prefix=".tmtool-")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {self.path}: {e.strerror or e}") from None
+        self.f = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        return self.f
+
+    def __exit__(self, exc_type, *exc):
+        if self.f is None:
+            return
+        self.f.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+
+
+@tm.command()
+@click.argument("text")
+@click.option("--min", "min_score", type=click.IntRange(1, 101), default=75, show_default=True,
+              help="Lowest match percentage shown.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=5, show_default=True)
+@click.option("--concordance", is_flag=True, help="Find TEXT as a word or phrase inside sources or targets.")
+@click.option("--side", type=click.Choice(["both", "source", "target"]), default="both", show_default=True,
+              help="Where --concordance looks.")
+@click.option("--src", "src_lang", default="id", show_default=True)
+@click.option("--tgt", "tgt_lang", default="en", show_default=True)
+@click.option("--prev", "prev_source", help="The previous segment (a same-context match scores 101).")
+@click.option("--next", "next_source", help="The next segment.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per match.")
+@click.pass_context
+def search(ctx, text, min_score, limit, concordance, side, src_lang, tgt_lang, prev_source,
+           next_source, as_json):
+    """Fuzzy matches of a sentence, or (--concordance) units containing a word or phrase.
+
+    The percentage is the CAT one: 100 * (1 - edit distance / longer length) on the
+    normalised text; 100 identical, 99 only case, punctuation or tags differ, 101 identical in
+    the same context (--prev/--next). The diff shows [-words of the match-]{+words of TEXT+}.
+
+    \b
+    Example:
+        tmtool tm search "Presiden Joko Widodo mengatakan hal itu di Jakarta."
+        tmtool tm search "Aliyev" --concordance
+        tmtool tm search "Kalimat ini." --min 60 --limit 10 --json
+    """
+    from ..formats.inline import display_text
+
+    with open_tm(ctx, create=False) as memory:
+        if concordance:
+            found = memory.concordance(text, src_lang=src_lang, tgt_lang=tgt_lang, side=side, limit=limit)
+            rows = [{"tu_id": c.unit.id, "source": c.unit.source, "target": c.unit.target,
+                     "status": c.unit.status, "origin": c.unit.origin, "unit": c.unit} for c in found]
+        else:
+            found = memory.search_fuzzy(text, src_lang, tgt_lang, min_score=min_score, limit=limit,
+                                        prev_source=prev_source, next_source=next_source)
+            rows = [{"score": m.score, "similarity": round(m.similarity, 2),
+                     "word_similarity": round(m.word_similarity, 2), "tu_id": m.unit.id,
+                     "source": m.unit.source, "target": m.unit.target, "status": m.unit.status,
+                     "origin": m.unit.origin, "diff": [list(d) for d in m.diff], "unit": m.unit}
+                    for m in found]
+    for row in rows:
+        unit = row.pop("unit")
+        codes = unit.props.get("codes", {}) if unit.props else {}
+        row["source"] = display_text(unit.source, codes.get("source"))
+        row["target"] = display_text(unit.target, codes.get("target"))
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(_match_block(row))
+    if not rows and not as_json:
+        click.echo("no match" if not concordance else "not found", err=True)
+
+
+def _match_block(row: dict) -> str:
+    head = f"{row['score']:>3}%  " if "score" in row else ""
+    lines = [f"{head}tu {row['tu_id']} · {row['origin']} · {row['status']}",
+             f"  {row['source']}", f"  → {row['target']}"]
+    if row.get("diff") and row["score"] < 100:
+        shown = " ".join(w if op == "=" else f"[-{w}-]" if op == "-" else f"{{+{w}+}}"
+                         for op, w in row["diff"])
+        lines.append(f"  diff: {shown}")
+    return "\n".join(lines) + "\n"
+
+
+@tm.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_context
+def stats(ctx, as_json):
+    """Units by language pair, origin and status; documents; duplicates; size.
+
+    \b
+    Example:
+        tmtool tm stats
+        tmtool tm stats --json
+    """
+    with open_tm(ctx, create=False) as memory:
+        s = memory.stats()
+    if as_json:
+        click.echo(json.dumps(s, ensure_ascii=False))
+        return
+    lines = [f"{s['path']}: {s['units']} units, {s['documents']} documents ({s['segments']} segments), "
+             f"{s['file_bytes'] / 1e6:.1f} MB"]
+    for p in s["pairs"]:
+        lines.append(f"  {p['src_lang']}->{p['tgt_lang']}: {p['units']} units")
+    lines.append("  origin: " + ", ".join(f"{k} {v}" for k, v in s["origins"].items()))
+    lines.append("  status: " + ", ".join(f"{k} {v}" for k, v in s["statuses"].items()))
+    lines.append(f"  sources with several targets: {s['sources_with_several_targets']} "
+                 f"({s['extra_targets']} extra units)")
+    fi = s["fuzzy_index"]
+    lines.append(f"  fuzzy index: units up to id {fi['indexed_up_to']}, {fi['pending']} waiting")
+    lines.append(f"  schema: {s['schema']}")
+    click.echo("\n".join(lines))

@@ -1,0 +1,347 @@
+"""Fuzzy, context and concordance lookups of :class:`TranslationMemory`, and the reuse plan
+of a document being translated (issue 9). A mixin, like ``tmstore.MemoryIO`` that extends it."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import TMError
+from ..records import TranslationUnit
+from .fuzzy import (
+    DEFAULT_MIN_SCORE, FOLD_MIN, FuzzyIndex, FuzzyMatch, cat_score, length_window, similarity,
+    word_diff, word_similarity,
+)
+from .normalize import normalize, text_hash
+
+FUZZY_MODEL = "tm-fuzzy"  # the "model" of a unit whose target was reused from a fuzzy match
+_RANK = {"approved": 0, "draft": 1, "rejected": 2}
+_ORIGIN_RANK = {"human": 0, "imported": 1, "aligned": 2, "mt": 3}
+
+
+@dataclass
+class ReusePlan:
+    """The memory's answer for the segments of one document (see ``plan_reuse``)."""
+
+    reused: dict[int, tuple[TranslationUnit, int]] = field(default_factory=dict)  # idx -> (unit, score)
+    suggestions: dict[int, tuple[int, int]] = field(default_factory=dict)  # idx -> (tu_id, score) < 100
+    best: dict[int, tuple[int, int]] = field(default_factory=dict)  # idx -> (score, tu_id), any match
+
+
+def reuse_unit(match: FuzzyMatch, source: str, prev: str | None, nxt: str | None,
+               author: str | None) -> TranslationUnit:
+    """A draft unit for ``source`` that reuses a fuzzy match's target.
+
+    Its origin is ``mt`` (the units table allows no other for text no person wrote for this
+    source, and it must rank below human and imported units), its model ``tm-fuzzy``.
+    """
+    props: dict = {"fuzzy": {"tu_id": match.unit.id, "score": match.score}}
+    codes = (match.unit.props or {}).get("codes", {}).get("target")
+    if codes:
+        props["codes"] = {"target": codes}
+    return TranslationUnit(
+        id=None, source=source, target=match.unit.target, src_lang=match.unit.src_lang,
+        tgt_lang=match.unit.tgt_lang, origin="mt", status="draft", model=FUZZY_MODEL,
+        author=author, prev_source=prev, next_source=nxt, props=props,
+    )
+
+
+def plain_target(unit: TranslationUnit) -> str:
+    """The unit's target as plain text: inline tags replaced by their native code."""
+    from ..formats.inline import native_text
+
+    return native_text(unit.target, (unit.props or {}).get("codes", {}).get("target"))
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """A unit whose source or target contains the phrase searched for."""
+
+    unit: TranslationUnit
+    rank: float  # bm25: lower is better
+
+
+class MemoryLookup:
+    """Fuzzy, context and concordance lookups for :class:`TranslationMemory`."""
+
+    conn: sqlite3.Connection
+    path: Path
+
+    # -- fuzzy and context lookup -----------------------------------------------------------
+
+    def fuzzy_index(self) -> FuzzyIndex:
+        index = getattr(self, "_fuzzy", None)
+        if index is None:
+            index = self._fuzzy = FuzzyIndex(self.conn)
+        return index
+
+    def update_fuzzy_index(self, *, minimum: int = 0) -> int:
+        """Fold units added since the last update into the fuzzy index (if at least ``minimum``
+        are waiting); returns how many. A read-only memory is left as it is."""
+        index = self.fuzzy_index()
+        if minimum and index.pending() < minimum:
+            return 0
+        try:
+            with self.atomic():
+                return index.fold()
+        except TMError:
+            self._fuzzy = None
+            if os.access(self.path, os.W_OK):
+                raise
+            return 0
+
+    def search_fuzzy(
+        self,
+        text: str,
+        src_lang: str = "id",
+        tgt_lang: str = "en",
+        *,
+        min_score: float = DEFAULT_MIN_SCORE,
+        limit: int = 5,
+        prev_source: str | None = None,
+        next_source: str | None = None,
+    ) -> list[FuzzyMatch]:
+        """The units whose source best matches ``text``, best first, scoring >= ``min_score``.
+
+        With ``prev_source``/``next_source`` (the neighbouring segments), an identical source
+        recorded in the same context scores 101 and ranks first. Rejected units never match.
+        """
+        from .store import _UNIT_COLUMNS, _unit
+
+        query = normalize(text)
+        if not query:
+            return []
+        self.update_fuzzy_index(minimum=FOLD_MIN)
+        index = self.fuzzy_index()
+        lo, hi = length_window(len(query), min_score)
+        ids = set(index.candidates(query, src_lang, tgt_lang, lo, hi))
+        ids.update(self._tail_candidates(query, src_lang, tgt_lang, lo, hi, min_score, index.watermark()))
+        exact = self.conn.execute(
+            "SELECT id FROM units WHERE src_lang = ? AND tgt_lang = ? AND source_hash = ?",
+            (src_lang, tgt_lang, text_hash(query)),
+        ).fetchall()
+        ids.update(r[0] for r in exact)
+        if not ids:
+            return []
+        rows = self.conn.execute(
+            f"SELECT {_UNIT_COLUMNS} FROM units WHERE id IN ({','.join('?' * len(ids))}) "
+            "AND +src_lang = ? AND +tgt_lang = ? AND status != 'rejected'",
+            (*ids, src_lang, tgt_lang),
+        ).fetchall()
+        matches = []
+        for row in rows:
+            unit = _unit(row)
+            sim = similarity(query, unit.source)
+            score = cat_score(query, unit.source, sim)
+            if score < min_score:
+                continue
+            if score == 100 and _same_context(unit, prev_source, next_source):
+                score = 101
+            matches.append((score, sim, unit))
+        matches.sort(key=lambda m: (-m[0], -m[1], _RANK.get(m[2].status, 3),
+                                    _ORIGIN_RANK.get(m[2].origin, 4), _neg_time(m[2].updated_at)))
+        out = []
+        for score, sim, unit in matches[:limit]:
+            out.append(FuzzyMatch(unit, score, sim, word_similarity(query, unit.source),
+                                  word_diff(unit.source, query)))
+        # Equal character scores: the word-level score decides (stable sort keeps the rest).
+        out.sort(key=lambda m: (-m.score, -round(m.similarity, 6), -m.word_similarity))
+        return out
+
+    def _tail_candidates(self, query, src_lang, tgt_lang, lo, hi, min_score, mark) -> list[int]:
+        # Units above the watermark are not in the index yet: score them all (there are few).
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        rows = self.conn.execute(
+            # The unary + keeps SQLite on the rowid range instead of the language-pair index.
+            "SELECT id, source FROM units WHERE id > ? AND +src_lang = ? AND +tgt_lang = ?",
+            (mark, src_lang, tgt_lang),
+        ).fetchall()
+        choices = {r[0]: normalize(r[1]) for r in rows}
+        choices = {k: v for k, v in choices.items() if lo <= len(v) <= hi}
+        cutoff = max(0.0, (min_score - 1) / 100)
+        hits = process.extract(query, choices, scorer=Levenshtein.normalized_similarity,
+                               score_cutoff=cutoff, limit=50)
+        return [key for _, _, key in hits]
+
+    def lookup_fuzzy(
+        self,
+        sources: Iterable[str],
+        src_lang: str,
+        tgt_lang: str,
+        *,
+        min_score: float = DEFAULT_MIN_SCORE,
+    ) -> dict[str, FuzzyMatch]:
+        """The best fuzzy match (>= ``min_score``) of each source that has one, keyed by source."""
+        found = {}
+        for source in dict.fromkeys(sources):
+            best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1)
+            if best:
+                found[source] = best[0]
+        return found
+
+    def lookup_context(
+        self, items: Iterable[tuple[str, str | None, str | None]], src_lang: str, tgt_lang: str
+    ) -> dict[int, TranslationUnit]:
+        """Context matches (101) for ``(source, prev_source, next_source)`` items, by position:
+        an identical source stored with the same neighbours (rejected units excluded)."""
+        from .store import _UNIT_COLUMNS, _unit
+
+        found = {}
+        for i, (source, prev, nxt) in enumerate(items):
+            rows = self.conn.execute(
+                f"SELECT {_UNIT_COLUMNS} FROM units WHERE src_lang = ? AND tgt_lang = ? "
+                "AND source_hash = ? AND status != 'rejected'",
+                (src_lang, tgt_lang, text_hash(source)),
+            ).fetchall()
+            units = [u for u in map(_unit, rows) if _same_context(u, prev, nxt)]
+            if units:
+                units.sort(key=lambda u: (_RANK.get(u.status, 3), _ORIGIN_RANK.get(u.origin, 4),
+                                          _neg_time(u.updated_at)))
+                found[i] = units[0]
+        return found
+
+    def plan_reuse(
+        self,
+        doc_id: int,
+        segments: Sequence,
+        src_lang: str,
+        tgt_lang: str,
+        exact: dict[str, TranslationUnit],
+        *,
+        fuzzy_reuse: int | None = None,
+        min_score: float = DEFAULT_MIN_SCORE,
+        author: str | None = None,
+    ) -> ReusePlan:
+        """What the memory offers each segment of a document being translated.
+
+        Context matches (101) win over the plain exact ones in ``exact`` (keyed by source); the
+        other segments get their best fuzzy match, recorded on the segment as a suggestion.
+        With ``fuzzy_reuse``, a fuzzy match scoring at least that much is reused: its target is
+        stored as a new draft unit for the segment (model ``tm-fuzzy``, the match in props).
+        """
+        plan = ReusePlan()
+        items = [(s.text, segments[i - 1].text if i else None,
+                  segments[i + 1].text if i + 1 < len(segments) else None)
+                 for i, s in enumerate(segments)]
+        context = self.lookup_context(
+            [it for it in items if it[0] in exact], src_lang, tgt_lang
+        )
+        in_exact = [s.index for s in segments if s.text in exact]
+        for k, unit in context.items():
+            plan.reused[in_exact[k]] = (unit, 101)
+        for s in segments:
+            if s.index not in plan.reused and s.text in exact:
+                plan.reused[s.index] = (exact[s.text], 100)
+        others = [s for s in segments if s.index not in plan.reused]
+        floor = min(min_score, fuzzy_reuse or min_score)
+        fuzzy = self.lookup_fuzzy([s.text for s in others], src_lang, tgt_lang, min_score=floor)
+        made: dict[str, TranslationUnit] = {}
+        for s in others:
+            m = fuzzy.get(s.text)
+            if m is None:
+                continue
+            plan.suggestions[s.index] = (m.unit.id, m.score)
+            if fuzzy_reuse is not None and m.score >= fuzzy_reuse:
+                key = text_hash(s.text)
+                if key not in made:
+                    made[key] = reuse_unit(m, s.text, items[s.index][1], items[s.index][2], author)
+                plan.reused[s.index] = (made[key], m.score)
+        with self.atomic():
+            ids = self.add_units(list(made.values()))
+            for unit, tu_id in zip(made.values(), ids):
+                unit.id = tu_id
+            self.record_suggestions(doc_id, plan.suggestions)
+        # The best match is the unit found: for a fuzzy reuse, the match, not the new unit.
+        plan.best = {i: (score, tu_id) for i, (tu_id, score) in plan.suggestions.items()}
+        for i, (u, score) in plan.reused.items():
+            plan.best.setdefault(i, (score, u.id))
+        return plan
+
+    # -- suggestions recorded on segments ---------------------------------------------------
+
+    def record_suggestions(self, doc_id: int, suggestions: dict[int, tuple[int, int] | None]) -> None:
+        """Record, per segment index, the best fuzzy match found ``(tu_id, score)`` (or None)."""
+        with self.atomic() as conn:
+            conn.executemany(
+                "UPDATE segments SET fuzzy_tu_id = ?, fuzzy_score = ? WHERE doc_id = ? AND idx = ?",
+                [(s[0] if s else None, s[1] if s else None, doc_id, idx) for idx, s in suggestions.items()],
+            )
+
+    def suggestions(self, name: str) -> dict[int, FuzzyMatch]:
+        """The recorded fuzzy suggestion of each segment of document ``name`` that has one."""
+        from .store import _UNIT_COLUMNS, _unit
+
+        doc = self.get_document(name)
+        rows = self.conn.execute(
+            f"""SELECT s.idx, s.source AS seg_source, s.fuzzy_score,
+                       u.{_UNIT_COLUMNS.replace(', ', ', u.')}
+                FROM segments s JOIN units u ON u.id = s.fuzzy_tu_id
+                WHERE s.doc_id = ? ORDER BY s.idx""",
+            (doc.id,),
+        ).fetchall()
+        out = {}
+        for r in rows:
+            unit = _unit(r)
+            out[r["idx"]] = FuzzyMatch(
+                unit, r["fuzzy_score"], similarity(r["seg_source"], unit.source),
+                word_similarity(r["seg_source"], unit.source), word_diff(unit.source, r["seg_source"]),
+            )
+        return out
+
+    # -- concordance --------------------------------------------------------------------
+
+    def concordance(
+        self,
+        phrase: str,
+        *,
+        src_lang: str | None = None,
+        tgt_lang: str | None = None,
+        side: str = "both",
+        limit: int = 20,
+    ) -> list[Concordance]:
+        """Units whose source and/or target contain ``phrase`` (its words, in order; case and
+        diacritics ignored), best bm25 rank first."""
+        from .store import _UNIT_COLUMNS, _unit
+
+        words = [w for w in _fts_words(phrase)]
+        if not words:
+            return []
+        match = '"' + " ".join(words).replace('"', '""') + '"'
+        if side in ("source", "target"):
+            match = f"{side} : {match}"
+        where, params = ["units_fts MATCH ?", "u.status != 'rejected'"], [match]
+        for column, value in (("src_lang", src_lang), ("tgt_lang", tgt_lang)):
+            if value:
+                where.append(f"u.{column} = ?")
+                params.append(value)
+        rows = self.conn.execute(
+            f"""SELECT u.{_UNIT_COLUMNS.replace(', ', ', u.')}, bm25(units_fts) AS rank
+                FROM units_fts JOIN units u ON u.id = units_fts.rowid
+                WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?""",
+            (*params, limit),
+        ).fetchall()
+        return [Concordance(_unit(r), r["rank"]) for r in rows]
+
+def _same_context(unit: TranslationUnit, prev: str | None, nxt: str | None) -> bool:
+    if prev is None and nxt is None:
+        return False
+    return normalize(unit.prev_source or "") == normalize(prev or "") and normalize(
+        unit.next_source or ""
+    ) == normalize(nxt or "")
+
+
+def _neg_time(stamp: str | None) -> str:
+    # Newest first inside an ascending sort: invert the characters of an ISO timestamp.
+    return "".join(chr(0x10FFFF - ord(c)) for c in (stamp or ""))
+
+
+def _fts_words(phrase: str) -> list[str]:
+    from ..formats.inline import strip_markers
+
+    return re.findall(r"\w+", strip_markers(phrase))
