@@ -194,9 +194,15 @@ def score_document(
     n_bootstrap: int = 1,
     seed: int | None = DEFAULT_SEED,
     width: int = 1,
+    align: bool = False,
 ) -> ScoreResult:
     """Score document ``name``'s current targets against reference files (one line per segment)
-    and store the scores on its pairs, replacing the previous run's."""
+    and store the scores on its pairs, replacing the previous run's.
+
+    With ``align`` the one reference is a whole document, not split per segment: its sentences
+    are aligned to the targets first (issue 6), and segments left without a reference are not
+    scored but counted in ``unscored``.
+    """
     pairs = tm.document_pairs(name)
     missing = [p.segment.index + 1 for p in pairs if p.unit is None]
     if missing:
@@ -205,12 +211,34 @@ def score_document(
             f"({_first(missing)}); translate it first"
         )
     hyps = [p.unit.target for p in pairs]
-    refs = _read_refs(ref_paths, len(hyps), f"document {name!r} has {_n(len(hyps), 'segment')}")
-    corpus, segments = score_lines(hyps, refs, metrics, n_bootstrap=n_bootstrap, seed=seed)
+    unaligned = 0
+    if align:
+        pairs, refs, unaligned = _aligned_refs(pairs, hyps, ref_paths)
+        hyps = [p.unit.target for p in pairs]
+    else:
+        refs = _read_refs(ref_paths, len(hyps), f"document {name!r} has {_n(len(hyps), 'segment')}")
+    corpus, segments = score_lines(
+        hyps, refs, metrics, n_bootstrap=n_bootstrap, seed=seed, indices=[p.segment.index for p in pairs]
+    )
     segments = [_with(s, tu_id=p.unit.id) for s, p in zip(segments, pairs)]
-    result = ScoreResult(corpus, segments, [str(p) for p in ref_paths], name, "file")
+    result = ScoreResult(
+        corpus, segments, [str(p) for p in ref_paths], name, "aligned" if align else "file", unaligned
+    )
     store_scores(tm, result, width=width)
     return result
+
+
+def _aligned_refs(pairs, hyps: list[str], ref_paths: Sequence[str | Path]):
+    """The pairs that the reference document aligns to, their references, and how many are left."""
+    from .align.document import align_reference
+
+    if len(ref_paths) != 1:
+        raise UsageError("--align takes exactly one reference document (--ref)")
+    aligned, unaligned = align_reference(hyps, read_text(ref_paths[0]))
+    keep = [i for i, r in enumerate(aligned) if r is not None]
+    if not keep:
+        raise InputError(f"{ref_paths[0]}: no sentence of it could be aligned to the document's segments")
+    return [pairs[i] for i in keep], [[aligned[i] for i in keep]], unaligned
 
 
 def score_against_tm(

@@ -15,6 +15,8 @@ from .review import resolve_doc
 @cli.command()
 @click.option("--ref", "refs", multiple=True, type=click.Path(dir_okay=False),
               help="Reference file, one line per segment (repeat for several references).")
+@click.option("--align", is_flag=True,
+              help="The --ref file is a whole document: align its sentences to the segments first.")
 @click.option("--ref-from-tm", is_flag=True,
               help="Score the document's machine translations against the targets people approved.")
 @click.option("--doc", "doc_name", help="Document to score [default: the most recently translated].")
@@ -31,7 +33,7 @@ from .review import resolve_doc
               help="Decimals, as sacrebleu's --width.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (sacrebleu's fields per metric).")
 @click.pass_context
-def score(ctx, refs, ref_from_tm, doc_name, hyp, metrics, confidence, confidence_n, seed, worst,
+def score(ctx, refs, align, ref_from_tm, doc_name, hyp, metrics, confidence, confidence_n, seed, worst,
           width, as_json):
     """Score translations against references (sacrebleu).
 
@@ -39,7 +41,8 @@ def score(ctx, refs, ref_from_tm, doc_name, hyp, metrics, confidence, confidence
     prints it, and gives the same figures. For a stored document the sentence BLEU and chrF
     of each pair are stored (with their signatures) for `tmtool review` and `tmtool report`,
     and the worst segments are listed. References have one line per segment; a different
-    count is an error.
+    count is an error, unless --align is given: then the one reference is a whole document
+    whose sentences are aligned to the segments first.
 
     \b
     Example:
@@ -47,6 +50,7 @@ def score(ctx, refs, ref_from_tm, doc_name, hyp, metrics, confidence, confidence
             --ref examples/antara-2022-09-15-xi-aliyev.en.sentences.txt
         tmtool score --hyp system.en.txt --ref ref1.en.txt --ref ref2.en.txt --confidence
         tmtool score --ref-from-tm --doc antara-2022-09-15-xi-aliyev.id.txt --json
+        tmtool score --doc article.id.txt --ref published-article.en.txt --align
     """
     from .. import score as scoring
 
@@ -54,6 +58,8 @@ def score(ctx, refs, ref_from_tm, doc_name, hyp, metrics, confidence, confidence
         raise UsageError("give reference files with --ref, or --ref-from-tm (not both)")
     if hyp and (doc_name or ref_from_tm):
         raise UsageError("--hyp scores a file; it does not go with --doc or --ref-from-tm")
+    if align and (hyp or ref_from_tm):
+        raise UsageError("--align aligns a reference document to a stored document; use it with --ref and --doc")
     options = {"metrics": scoring.parse_metrics(metrics),
                "n_bootstrap": confidence_n if confidence else 1, "seed": seed}
     if hyp:
@@ -64,7 +70,7 @@ def score(ctx, refs, ref_from_tm, doc_name, hyp, metrics, confidence, confidence
             if ref_from_tm:
                 result = scoring.score_against_tm(tm, name, width=width, **options)
             else:
-                result = scoring.score_document(tm, name, refs, width=width, **options)
+                result = scoring.score_document(tm, name, refs, width=width, align=align, **options)
     if as_json:
         click.echo(json.dumps(_as_json(result, worst, width), ensure_ascii=False, indent=1))
         return
@@ -82,6 +88,8 @@ def _header(result, hyp) -> str:
         how = {k: sum(s.how == k for s in result.segments) for k in ("accepted", "edited", "tm")}
         line += (f" ({how['accepted']} accepted as the model wrote them, {how['edited']} edited, "
                  f"{how['tm']} from other approved units; {result.unscored} not yet approved)")
+    if result.ref_kind == "aligned":
+        line += f" (aligned; {result.unscored} segments left unaligned and not scored)"
     return line
 
 
