@@ -70,7 +70,9 @@ def select_pairs(
     """The pairs of document ``name`` to review, in document order (or lowest score first).
 
     A unit used by several segments of the document is reviewed once, at its first segment.
-    ``worst_first`` orders by stored sentence chrF (then BLEU); unscored pairs come last.
+    Aligned pairs whose alignment confidence is under :data:`DOUBTFUL_ALIGNMENT` come first,
+    least confident first (issue 6); ``worst_first`` orders the rest by stored sentence chrF
+    (then BLEU), unscored pairs last.
     """
     seen: set[int] = set()
     pairs = []
@@ -80,7 +82,25 @@ def select_pairs(
             pairs.append(p)
     if worst_first:
         pairs.sort(key=_badness)
+    pairs.sort(key=lambda p: _alignment_confidence(p) if _doubtful(p) else 2.0)
     return pairs
+
+
+#: Aligned pairs under this confidence are reviewed first (`tmtool align` lists them too).
+DOUBTFUL_ALIGNMENT = 0.5
+
+
+def _alignment_confidence(p: ReviewPair) -> float | None:
+    value = p.unit.props.get("x-align-confidence") if p.unit.origin == "aligned" else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _doubtful(p: ReviewPair) -> bool:
+    confidence = _alignment_confidence(p)
+    return confidence is not None and confidence < DOUBTFUL_ALIGNMENT
 
 
 def recorded_suggestions(
@@ -202,6 +222,9 @@ def describe(
         origin = f"{u.origin} ({u.model})" if u.origin == "mt" else f"{u.origin} (edited from {u.model})"
     else:
         origin = u.origin
+    confidence = _alignment_confidence(pair)
+    if confidence is not None:
+        origin += f" (bead {u.props.get('x-bead', '?')}, confidence {confidence:.2f})"
     how = f" · TM match {pair.match}%" if pair.match else ""
     lines = [
         "",

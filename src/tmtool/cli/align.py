@@ -19,7 +19,7 @@ from .translate import _tsv_cell
 
 FORMATS = ("table", "jsonl", "tsv", "beads")
 #: Pairs under this confidence are listed after storing, for review first.
-REVIEW_BELOW = 0.5
+from ..review import DOUBTFUL_ALIGNMENT as REVIEW_BELOW
 
 
 @cli.command()
