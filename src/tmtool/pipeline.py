@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .errors import InputError
 from .memory import TranslationMemory, text_hash
+from .memory.lookup import plain_target
 from .records import Segment, TranslationUnit
 from .segment import Segmenter
 from .translate import Translator
@@ -19,8 +21,9 @@ class SegmentResult:
     segment: Segment
     target: str
     origin: str  # "tm": reused from the memory; "mt": produced by the model in this run
-    match: int | None  # 100 for an exact memory match, None for machine translation
+    match: int | None  # 101 context, 100 exact, a fuzzy score (--fuzzy-reuse), None for the model
     unit: TranslationUnit
+    fuzzy: tuple[int, int] | None = None  # the best memory match found: (score, tu_id)
 
 
 @dataclass
@@ -59,7 +62,9 @@ def translate_document(
     tgt_lang: str = "en",
     segmenter: Segmenter | None = None,
     reuse: bool = True,
-    batch_size: int = 16,
+    fuzzy_reuse: int | None = None,
+    batch_size: int | None = None,
+    max_batch_tokens: int | None = None,
     author: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> TranslateResult:
@@ -68,42 +73,51 @@ def translate_document(
     ``translator`` is called only if some segment is not in the memory, so a fully reused
     document never loads a model. Each batch's units are committed as soon as the model returns
     them: an interrupted run keeps its finished batches and the next run only translates the rest.
+    Context (101) and exact matches are reused; other segments get their best fuzzy match as a
+    suggestion, reused instead of the model when it scores at least ``fuzzy_reuse``.
     """
     started = time.perf_counter()
     segments = (segmenter or Segmenter()).segment(text)
-    doc_id = tm.save_document(name, text, segments, src_lang, tgt_lang)
-    hits = tm.lookup_exact((s.text for s in segments), src_lang, tgt_lang) if reuse else {}
-    tm.link_segments(doc_id, {s.index: hits[s.text].id for s in segments if s.text in hits})
+    if not segments:
+        raise InputError(f"{name}: nothing to translate (the input is empty or only whitespace)")
+    keys = [text_hash(s.text) for s in segments]
+    doc_id = tm.save_document(name, text, segments, src_lang, tgt_lang, hashes=keys)
+    hits = tm.lookup_exact(dict.fromkeys(s.text for s in segments), src_lang, tgt_lang) if reuse else {}
+    plan = tm.plan_reuse(doc_id, segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
+                         author=author) if reuse else None
+    reused = plan.reused if plan else {}
+    _link_reused(tm, doc_id, segments, keys, reused)
 
     # Each distinct (normalised) source goes to the model once; repeats share its unit.
     todo: dict[str, list[Segment]] = {}
-    for s in segments:
-        if s.text not in hits:
-            todo.setdefault(text_hash(s.text), []).append(s)
+    for s, key in zip(segments, keys):
+        if s.index not in reused:
+            todo.setdefault(key, []).append(s)
     made: dict[str, TranslationUnit] = {}
     notes: list[str] = []
     model_id = None
     if todo:
         engine = translator()
         model_id = engine.model_id
-        keys = list(todo)
-        firsts = [todo[k][0] for k in keys]
+        todo_keys = list(todo)
+        firsts = [todo[k][0] for k in todo_keys]
         done_count = 0
         if progress:
-            progress(0, len(keys))
-        for done, split_notes in engine.translate_batches([s.text for s in firsts], batch_size):
+            progress(0, len(todo_keys))
+        for done, split_notes in engine.translate_batches(
+            [s.text for s in firsts], batch_size, max_batch_tokens
+        ):
             units = [
                 _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
                 for i, target in done
             ]
             with tm.atomic():
                 ids = tm.add_units(units)
-                links = {}
                 for (i, _), unit, tu_id in zip(done, units, ids):
                     unit.id = tu_id
-                    made[keys[i]] = unit
-                    links.update({s.index: tu_id for s in todo[keys[i]]})
-                tm.link_segments(doc_id, links)
+                    made[todo_keys[i]] = unit
+                # One statement per distinct source links all its repeats; 0 = the model.
+                tm.link_sources(doc_id, {todo_keys[i]: tu for (i, _), tu in zip(done, ids)}, match=0)
             for n in split_notes:
                 seg = firsts[n.index]
                 notes.append(
@@ -112,15 +126,17 @@ def translate_document(
                 )
             done_count += len(done)
             if progress:
-                progress(done_count, len(keys))
+                progress(done_count, len(todo_keys))
 
     results = []
-    for s in segments:
-        if s.text in hits:
-            results.append(SegmentResult(s, hits[s.text].target, "tm", 100, hits[s.text]))
+    for s, key in zip(segments, keys):
+        best = plan.best.get(s.index) if plan else None
+        if s.index in reused:
+            unit, score = reused[s.index]
+            results.append(SegmentResult(s, plain_target(unit), "tm", score, unit, best))
         else:
-            unit = made[text_hash(s.text)]
-            results.append(SegmentResult(s, unit.target, "mt", None, unit))
+            unit = made[key]
+            results.append(SegmentResult(s, unit.target, "mt", None, unit, best))
     return TranslateResult(
         document=name,
         text=rebuild(text, segments, [r.target for r in results]),
@@ -132,6 +148,41 @@ def translate_document(
         model=model_id,
         notes=notes,
     )
+
+
+def _link_reused(
+    tm: TranslationMemory,
+    doc_id: int,
+    segments: list[Segment],
+    keys: list[str],
+    reused: dict[int, tuple[TranslationUnit, int]],
+) -> None:
+    """Link the segments the memory answered, recording the match score (for TM leverage).
+
+    The segments of one source usually share a unit and score: they are linked by source in one
+    statement. The exceptions (a context match at one position, an exact one elsewhere) are
+    linked one by one first, so the statement by source leaves them alone.
+    """
+    from collections import Counter
+
+    by_key: dict[str, list[int]] = {}
+    for s, key in zip(segments, keys):
+        by_key.setdefault(key, []).append(s.index)
+    by_source: dict[int, dict[str, int]] = {}  # score -> {source hash: unit id}
+    single: dict[int, tuple[TranslationUnit, int]] = {}
+    for key, indices in by_key.items():
+        hits = {i: reused[i] for i in indices if i in reused}
+        if len(hits) < len(indices):  # some go to the model: link the reused ones one by one
+            single.update(hits)
+            continue
+        (common, _), = Counter((u.id, score) for u, score in hits.values()).most_common(1)
+        by_source.setdefault(common[1], {})[key] = common[0]
+        single.update({i: h for i, h in hits.items() if (h[0].id, h[1]) != common})
+    with tm.atomic():
+        tm.link_segments(doc_id, {i: u.id for i, (u, _) in single.items()},
+                         {i: score for i, (_, score) in single.items()})
+        for score, links in by_source.items():
+            tm.link_sources(doc_id, links, match=score)
 
 
 def _mt_unit(

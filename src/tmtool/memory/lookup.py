@@ -193,17 +193,25 @@ class MemoryLookup:
         from .store import _UNIT_COLUMNS, _unit
 
         found = {}
+        candidates: dict[str, list[TranslationUnit]] = {}
+        decided: dict[tuple[str, str, str], TranslationUnit | None] = {}
         for i, (source, prev, nxt) in enumerate(items):
-            rows = self.conn.execute(
-                f"SELECT {_UNIT_COLUMNS} FROM units WHERE src_lang = ? AND tgt_lang = ? "
-                "AND source_hash = ? AND status != 'rejected'",
-                (src_lang, tgt_lang, text_hash(source)),
-            ).fetchall()
-            units = [u for u in map(_unit, rows) if _same_context(u, prev, nxt)]
-            if units:
+            # A document repeats sentences and neighbours; each distinct case is looked up once.
+            key = (text_hash(source), normalize(prev or ""), normalize(nxt or ""))
+            if key not in decided:
+                if key[0] not in candidates:
+                    rows = self.conn.execute(
+                        f"SELECT {_UNIT_COLUMNS} FROM units WHERE src_lang = ? AND tgt_lang = ? "
+                        "AND source_hash = ? AND status != 'rejected'",
+                        (src_lang, tgt_lang, key[0]),
+                    ).fetchall()
+                    candidates[key[0]] = list(map(_unit, rows))
+                units = [u for u in candidates[key[0]] if _same_context(u, prev, nxt)]
                 units.sort(key=lambda u: (_RANK.get(u.status, 3), _ORIGIN_RANK.get(u.origin, 4),
                                           _neg_time(u.updated_at)))
-                found[i] = units[0]
+                decided[key] = units[0] if units else None
+            if decided[key] is not None:
+                found[i] = decided[key]
         return found
 
     def plan_reuse(

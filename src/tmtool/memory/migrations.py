@@ -165,4 +165,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE segments ADD COLUMN fuzzy_score INTEGER;
         """,
     ),
+    (
+        "004_segments_by_source",
+        """
+        -- translate links every segment with the same source at once (one statement per distinct
+        -- sentence, not one per segment): a document of a million repeated lines stays fast.
+        CREATE INDEX segments_source ON segments (doc_id, source_hash);
+        """,
+    ),
 ]

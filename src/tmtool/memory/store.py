@@ -243,12 +243,21 @@ class TranslationMemory(ReviewStore, MemoryIO):
     # -- documents ----------------------------------------------------------------------
 
     def save_document(
-        self, name: str, text: str, segments: Sequence[Segment], src_lang: str, tgt_lang: str
+        self,
+        name: str,
+        text: str,
+        segments: Sequence[Segment],
+        src_lang: str,
+        tgt_lang: str,
+        hashes: Sequence[str] | None = None,
     ) -> int:
         """Store (or replace) document ``name`` with its segments, not yet linked to units.
 
         The caller links them with :meth:`link_segments` as translations are found or made.
+        ``hashes`` are the segments' :func:`text_hash` values, if the caller has them already.
         """
+        if hashes is None:
+            hashes = [text_hash(s.text) for s in segments]
         stamp = now()
         with self.atomic() as conn:
             row = conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
@@ -270,18 +279,40 @@ class TranslationMemory(ReviewStore, MemoryIO):
                 """INSERT INTO segments (doc_id, idx, paragraph, line, start, end, source, source_hash)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
-                    (doc_id, s.index, s.paragraph, s.line, s.start, s.end, s.text, text_hash(s.text))
-                    for s in segments
+                    (doc_id, s.index, s.paragraph, s.line, s.start, s.end, s.text, h)
+                    for s, h in zip(segments, hashes)
                 ],
             )
         return doc_id
 
-    def link_segments(self, doc_id: int, links: dict[int, int]) -> None:
-        """Point segments (by index) of document ``doc_id`` at translation units."""
+    def link_segments(
+        self, doc_id: int, links: dict[int, int], matches: dict[int, int | None] | None = None
+    ) -> None:
+        """Point segments (by index) of document ``doc_id`` at translation units, recording how
+        each was obtained when ``matches`` gives it (the TM match score, 0 for the model)."""
+        with self.atomic() as conn:
+            if matches is None:
+                conn.executemany(
+                    "UPDATE segments SET tu_id = ? WHERE doc_id = ? AND idx = ?",
+                    [(tu, doc_id, idx) for idx, tu in links.items()],
+                )
+            else:
+                conn.executemany(
+                    "UPDATE segments SET tu_id = ?, match = ? WHERE doc_id = ? AND idx = ?",
+                    [(tu, matches.get(idx), doc_id, idx) for idx, tu in links.items()],
+                )
+
+    def link_sources(self, doc_id: int, links: dict[str, int], match: int | None = None) -> None:
+        """Point every still unlinked segment of document ``doc_id`` whose source has hash ``h``
+        at unit ``links[h]`` (one statement per distinct source), recording ``match`` on them."""
         with self.atomic() as conn:
             conn.executemany(
-                "UPDATE segments SET tu_id = ? WHERE doc_id = ? AND idx = ?",
-                [(tu, doc_id, idx) for idx, tu in links.items()],
+                # Without statistics SQLite would walk every unlinked segment of the document
+                # (through the tu_id index or the primary key) for each source: quadratic on a
+                # big document. The source index finds exactly the rows.
+                "UPDATE segments INDEXED BY segments_source SET tu_id = ?, match = ? "
+                "WHERE doc_id = ? AND source_hash = ? AND tu_id IS NULL",
+                [(tu, match, doc_id, h) for h, tu in links.items()],
             )
 
     def get_document(self, name: str) -> Document:
