@@ -49,3 +49,28 @@ def test_a_text_is_yielded_only_when_all_its_pieces_are_done():
     finished = [i for done, _ in yielded for i, _ in done]
     assert sorted(finished) == [0, 1] and len(finished) == 2
     assert r.translate(texts) == ["A B C D E F", "G"]
+
+
+def test_a_token_budget_caps_each_padded_batch():
+    r = Recorder()
+    texts = ["a b c d e f g", "a b c", "a b", "a"]  # 8, 4, 3, 2 tokens with </s>
+    assert r.translate(texts, batch_size=100, max_batch_tokens=8) == [t.upper() for t in texts]
+    # longest first; a batch's padded size is its count times its first (longest) text
+    assert r.batches == [["a b c d e f g"], ["a b c", "a b"], ["a"]]
+
+
+def test_a_text_given_twice_is_translated_once_and_returned_for_both():
+    r = Recorder()
+    got = list(r.translate_batches(["x y", "z", "x y"], batch_size=1))
+    assert r.batches == [["x y"], ["z"]]
+    assert got == [([(0, "X Y"), (2, "X Y")], []), ([(1, "Z")], [])]
+
+
+def test_each_backend_has_its_own_batching_defaults():
+    class Big(Recorder):
+        default_batch_size = 2
+        default_max_batch_tokens = 100
+
+    r = Big()
+    r.translate(["a", "b", "c"])
+    assert [len(b) for b in r.batches] == [2, 1]

@@ -26,12 +26,29 @@ FORMATS = ("text", "jsonl", "tsv")
 )
 @click.option("--doc", "doc_name", help="Document name in the memory [default: the file name].")
 @click.option("-m", "--model", default=None, help="Hub id or model directory [default: Helsinki-NLP/opus-mt-id-en; env TMTOOL_MODEL].")
-@click.option("--backend", default="transformers", show_default=True, help="Translation engine.")
+@click.option(
+    "--backend", type=click.Choice(["auto", "ct2", "transformers"]), default="auto", show_default=True,
+    help="Translation engine; auto is ct2 (CTranslate2) when installed, else transformers.",
+)
+@click.option(
+    "--compute-type", type=click.Choice(["auto", "int8", "int8_float32", "float32"]), default=None,
+    help="ct2 weights and arithmetic; float32 gives the transformers backend's translations "
+    "[default: auto, int8 on a CPU].",
+)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beam size [default: the model's own].")
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=16, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 1024), default=None, help="CPU threads for the model.")
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=None,
+              help="Most sentences in one batch [default: 128 for ct2, 64 for transformers].")
+@click.option("--max-batch-tokens", type=click.IntRange(1, 10**6), default=None,
+              help="Most source tokens (padding included) in one batch "
+              "[default: 4096 / (beams + 1) for ct2, 2048 / beams for transformers].")
+@click.option("--threads", type=click.IntRange(1, 1024), default=None,
+              help="CPU threads for the model [default: one fewer than the cores, at most 8].")
+@click.option("--output-tokens", type=click.IntRange(1, 4096), default=None, hidden=True,
+              help="Decode exactly N tokens per sentence (benchmarks only: equal work in every engine).")
 @click.option("--no-reuse", is_flag=True, help="Send every segment to the model, even if the memory has it.")
+@click.option("--fuzzy-reuse", "fuzzy_reuse", type=click.IntRange(1, 100), default=None, metavar="MIN",
+              help="Use a fuzzy match scoring >= MIN instead of the model (a draft to review) [default: off].")
 @click.option("--source-lang", default=DEFAULT_SRC_LANG, show_default=True)
 @click.option("--target-lang", default=DEFAULT_TGT_LANG, show_default=True)
 @click.option("--author", default=None, help="Recorded on new units [default: your user name].")
@@ -39,8 +56,9 @@ FORMATS = ("text", "jsonl", "tsv")
 @segmenter_options
 @click.pass_context
 def translate(
-    ctx, input_path, output, fmt, doc_name, model, backend, device, beams, batch_size, threads,
-    no_reuse, source_lang, target_lang, author, encoding, srx, abbrev,
+    ctx, input_path, output, fmt, doc_name, model, backend, compute_type, device, beams, batch_size,
+    max_batch_tokens, threads, output_tokens,
+    no_reuse, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev,
 ):
     """Translate INPUT (a text file, or - for stdin) through the translation memory.
 
@@ -53,6 +71,7 @@ def translate(
     Example:
         tmtool translate examples/antara-2022-09-15-xi-aliyev.id.txt -o article.en.txt
         tmtool translate article.id.txt --format jsonl --model ./opus-mt-id-en
+        tmtool translate article.id.txt --backend ct2 --compute-type float32 --threads 2
         cat article.id.txt | tmtool translate - > article.en.txt
     """
     from ..pipeline import translate_document
@@ -70,12 +89,16 @@ def translate(
     def load():
         if _interactive():
             click.echo(f"Loading {model} ...", err=True)
-        return get_translator(backend, model=model, device=device, beams=beams, threads=threads)
+        return get_translator(
+            backend, model=model, device=device, beams=beams, threads=threads, compute_type=compute_type,
+            fixed_output_tokens=output_tokens, notify=lambda message: click.echo(message, err=True),
+        )
 
     with open_tm(ctx, create=True) as tm, _Progress() as progress:
         result = translate_document(
             text, tm, load, name=name, src_lang=source_lang, tgt_lang=target_lang,
-            segmenter=segmenter, reuse=not no_reuse, batch_size=batch_size,
+            segmenter=segmenter, reuse=not no_reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size,
+            max_batch_tokens=max_batch_tokens,
             author=author or current_user(), progress=progress,
         )
     rendered = render(result, fmt)
@@ -103,6 +126,7 @@ def render(result, fmt: str) -> str:
             "tu_id": r.unit.id,
             "status": r.unit.status,
             "model": r.unit.model,
+            "fuzzy": {"score": r.fuzzy[0], "tu_id": r.fuzzy[1]} if r.fuzzy else None,
         }
         for r in result.segments
     ]

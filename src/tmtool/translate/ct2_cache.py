@@ -1,0 +1,130 @@
+"""Where converted CTranslate2 models live, and how a model's copy is named.
+
+A converted copy sits in ``<cache>/ct2/<name>-<hash>-<compute type>``: the hash covers the
+contents of the model's files and the CTranslate2 version, so a changed model or library gets a
+fresh conversion and an unchanged one is never converted twice. Hashing 300 MB of weights at
+every start would cost a second, so each file's digest is remembered against its size and
+modification time. Nothing here imports ctranslate2: ``tmtool model info`` lists copies cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .spm import TOKENIZER_FILES
+
+CACHE_ENV = "TMTOOL_CACHE"
+MANIFEST = "tmtool.json"
+# What defines a Marian model's behaviour; other files in its folder (READMEs, TF weights) do not.
+_MODEL_FILES = ("config.json", "generation_config.json", *TOKENIZER_FILES)
+_WEIGHTS = ("model.safetensors", "pytorch_model.bin")  # the first present is the one loaded
+
+
+def cache_root() -> Path:
+    """``$TMTOOL_CACHE``, else ``$XDG_CACHE_HOME/tmtool``, else ``~/.cache/tmtool``."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "tmtool"
+
+
+def ct2_root() -> Path:
+    return cache_root() / "ct2"
+
+
+def model_files(model_dir: Path) -> list[Path]:
+    """The files of ``model_dir`` that decide its translations."""
+    files = [model_dir / n for n in _MODEL_FILES if (model_dir / n).is_file()]
+    weights = next((model_dir / n for n in _WEIGHTS if (model_dir / n).is_file()), None)
+    return files + ([weights] if weights else [])
+
+
+def copy_dir(model: str, model_dir: Path, compute_type: str, ct2_version: str) -> Path:
+    """The directory the converted copy of ``model_dir`` at ``compute_type`` has (or will have)."""
+    digest = hashlib.sha256(f"ctranslate2 {ct2_version}\n".encode())
+    for f in model_files(model_dir):
+        digest.update(f"{f.name} {file_digest(f)}\n".encode())
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(model.rstrip("/")).name or "model").strip("-.")
+    return ct2_root() / f"{name or 'model'}-{digest.hexdigest()[:16]}-{compute_type}"
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of ``path``'s contents, remembered by (real path, size, mtime) between runs."""
+    real = path.resolve()
+    st = real.stat()
+    stamp = [st.st_size, st.st_mtime_ns]
+    index_path = cache_root() / "file-digests.json"
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {}
+    entry = index.get(str(real))
+    if isinstance(entry, list) and entry[:2] == stamp:
+        return entry[2]
+    h = hashlib.sha256()
+    with open(real, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    index[str(real)] = [*stamp, h.hexdigest()]
+    _write_json_atomic(index_path, index)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ConvertedModel:
+    """One converted copy in the cache, as its manifest describes it."""
+
+    path: Path
+    model: str
+    source_path: str
+    compute_type: str
+    size_bytes: int
+    manifest: dict
+
+
+def read_manifest(path: Path) -> dict | None:
+    try:
+        return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def converted_models(model: str | None = None) -> list[ConvertedModel]:
+    """The converted copies in the cache, all of them or those made from ``model``."""
+    root = ct2_root()
+    if not root.is_dir():
+        return []
+    found = []
+    for d in sorted(root.iterdir()):
+        manifest = read_manifest(d) if d.is_dir() and not d.name.startswith(".") else None
+        if manifest is None or (model is not None and manifest.get("model") != model):
+            continue
+        size = sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
+        found.append(
+            ConvertedModel(d, manifest.get("model", "?"), manifest.get("source_path", "?"),
+                           manifest.get("compute_type", "?"), size, manifest)
+        )
+    return found
+
+
+def write_manifest(path: Path, manifest: dict) -> None:
+    (path / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _write_json_atomic(path: Path, data) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except OSError:
+        # A read-only cache only costs a re-hash next time.
+        pass
