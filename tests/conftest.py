@@ -25,11 +25,19 @@ def load_script(name: str):
     return module
 
 
+@pytest.fixture(scope="session")
+def tmtool_cache(tmp_path_factory) -> Path:
+    """tmtool's own cache (converted CTranslate2 models), shared by the session's tests."""
+    return tmp_path_factory.mktemp("tmtool-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path, monkeypatch, tmtool_cache):
     """Each test runs in its own directory, with no TM or model settings from the user and no
-    network: the Hugging Face cache is an empty temporary folder and HF_HUB_OFFLINE is on."""
+    network: the Hugging Face cache is an empty temporary folder and HF_HUB_OFFLINE is on.
+    Converted models go to a session-wide temporary cache, never to the user's."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TMTOOL_CACHE", str(tmtool_cache))
     for var in ("TMTOOL_TM", "TMTOOL_MODEL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
@@ -43,14 +51,23 @@ def tm_path(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_model() -> Path:
+def tiny_model(tmtool_cache) -> Path:
     """A real MarianMT that reproduces the example article's reference translation.
 
     Built once (well under a minute on 2 cores) and cached under .cache/models, keyed by its
-    training data and builder, so later runs reuse it.
+    training data and builder, so later runs reuse it. When the ct2 backend is installed it is
+    also converted for it up front, so that no test's output starts with the one-time
+    conversion message (test_ct2.py tests that message on a copy).
     """
     builder = load_script("build_tiny_model")
-    return builder.cached_tiny_model(MODEL_CACHE)
+    model = builder.cached_tiny_model(MODEL_CACHE)
+    if importlib.util.find_spec("ctranslate2") is not None:
+        from tmtool.translate import ct2
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("TMTOOL_CACHE", str(tmtool_cache))
+            ct2.convert_model(str(model), "auto")
+    return model
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +76,87 @@ def tiny_translator(tiny_model):
     from tmtool.translate import get_translator
 
     return get_translator("transformers", model=str(tiny_model), device="cpu")
+
+
+# -- PostgreSQL (issue 7) -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The URL of an empty database on a PostgreSQL server, for this test session.
+
+    The server is ``TMTOOL_TEST_PG`` (a postgresql:// URL of a role that may create databases)
+    if set, else a throwaway cluster started here from the installed binaries (see
+    tests/pgserver.py) and stopped at the end. Without either the PostgreSQL tests are skipped;
+    with ``TMTOOL_REQUIRE_PG=1`` (as in CI) they fail instead.
+    """
+    import os
+
+    import pgserver
+
+    cluster = None
+    name = f"tmtool_test_{os.getpid()}"
+    try:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise pgserver.Unavailable("psycopg is not installed (pip install -e '.[postgres]')") from None
+        server = os.environ.get("TMTOOL_TEST_PG")
+        if not server:
+            cluster = pgserver.Cluster()
+            server = cluster.start()
+        url = pgserver.create_database(server, name)
+    except Exception as e:  # noqa: BLE001 - any failure to get a server means the same here
+        if cluster is not None:
+            cluster.stop()
+        if os.environ.get("TMTOOL_REQUIRE_PG") == "1":
+            pytest.fail(f"TMTOOL_REQUIRE_PG=1 but no PostgreSQL server: {e}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server ({e}); set TMTOOL_TEST_PG or install postgresql")
+    yield url
+    try:
+        pgserver.drop_database(server, name)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+@pytest.fixture
+def pg_location(pg_server, request) -> str:
+    """A fresh, empty PostgreSQL memory: its own schema in the session's database."""
+    import pgserver
+
+    pg_location.count = getattr(pg_location, "count", 0) + 1
+    return pgserver.schema_url(pg_server, f"t{pg_location.count}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def memory_location(request, tmp_path):
+    """Where a fresh memory is, once for each back end: a SQLite path, a PostgreSQL URL.
+    (A module whose tests all run on both overrides ``tm_path`` with it.)"""
+    if request.param == "sqlite":
+        return tmp_path / "tm" / "tm.sqlite"
+    return request.getfixturevalue("pg_location")
+
+
+@pytest.fixture
+def new_memory_location(request, memory_location, tmp_path):
+    """Makes more fresh memories of ``memory_location``'s back end."""
+    import pgserver
+
+    from tmtool.memory import is_server_location
+
+    def make(name: str) -> str | Path:
+        if is_server_location(memory_location):
+            return pgserver.schema_url(request.getfixturevalue("pg_server"), f"{name}_{id(make)}")
+        return tmp_path / "tm" / f"{name}.sqlite"
+
+    return make
+
+
+@pytest.fixture
+def memory(memory_location):
+    """An open, empty memory, once for each back end."""
+    from tmtool.memory import open_memory
+
+    with open_memory(memory_location) as tm:
+        yield tm

@@ -8,8 +8,15 @@ import random
 import pytest
 
 from tmtool import TranslationMemory, TranslationUnit, translate_document
+from tmtool.memory import open_memory
 from tmtool.memory.fuzzy import FOLD_MIN, cat_score, similarity, word_diff, word_similarity
 from tmtool.translate import Translator
+
+
+@pytest.fixture
+def tm_path(memory_location):
+    """The store tests of this module run on both back ends (SQLite file, PostgreSQL server)."""
+    return memory_location
 
 
 def unit(source, target, **kw) -> TranslationUnit:
@@ -49,7 +56,7 @@ def test_word_similarity_and_diff():
 
 
 def test_search_ranks_context_above_exact_above_fuzzy(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         tm.add_units([
             unit("Dia pergi ke pasar.", "He went to the market.", origin="human", status="approved"),
             unit("Dia pergi ke pasar.", "She went to the market.", prev_source="Ibu bangun pagi.",
@@ -70,7 +77,7 @@ def test_search_ranks_context_above_exact_above_fuzzy(tm_path):
 
 
 def test_rejected_units_never_match(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         (tu,) = tm.add_units([unit("Dia pergi ke pasar.", "Bad.", status="rejected")])
         assert tm.search_fuzzy("Dia pergi ke pasar.") == []
 
@@ -96,7 +103,7 @@ def test_index_finds_what_brute_force_finds(tm_path):
 
     rng = random.Random(9)
     sources = _near_duplicates(rng, 4000)
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         tm.add_units(unit(s, f"EN {i}") for i, s in enumerate(sources))
         assert tm.update_fuzzy_index() == len(sources)
         stored = {u.id: u.source for u in tm.iter_units()}
@@ -113,7 +120,7 @@ def test_index_finds_what_brute_force_finds(tm_path):
 
 
 def test_units_added_after_the_index_was_built_are_found_then_folded(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         tm.add_units([unit("Satu dua tiga empat lima.", "One two three four five.")])
         tm.update_fuzzy_index()
         tm.add_units([unit("Enam tujuh delapan sembilan.", "Six seven eight nine.")])
@@ -126,16 +133,16 @@ def test_units_added_after_the_index_was_built_are_found_then_folded(tm_path):
 
 
 def test_index_survives_reopening(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         tm.add_units(unit(f"Harga beras naik {i} persen di pasar.", f"Rice {i}.") for i in range(50))
         tm.update_fuzzy_index()
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         assert tm.fuzzy_index().pending() == 0
         assert tm.search_fuzzy("Harga beras naik 17 persen di pasar kota.")[0].unit.target == "Rice 17."
 
 
 def test_concordance_finds_words_and_phrases_on_either_side(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         tm.add_units([
             unit("Ilham Aliyev tiba di Jakarta.", "Ilham Aliyev arrived in Jakarta."),
             unit("Presiden Aliyev berbicara.", "President Aliyev spoke."),
@@ -176,7 +183,7 @@ def _seed(tm):
 
 
 def test_translate_reuses_context_and_records_fuzzy_suggestions(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         _seed(tm)
         engine = Echo()
         r = translate_document(TEXT, tm, lambda: engine, name="a")
@@ -191,8 +198,9 @@ def test_translate_reuses_context_and_records_fuzzy_suggestions(tm_path):
         assert suggestion.diff[-3:] == (("-", "empat"), ("+", "lima"), ("=", "persen di pasar Senen ."))
 
 
-def test_fuzzy_reuse_takes_a_good_enough_match_instead_of_the_model(tm_path):
-    with TranslationMemory(tm_path) as tm:
+def test_fuzzy_reuse_takes_a_good_enough_match_instead_of_the_model(tm_path, new_memory_location):
+    other = new_memory_location("other")
+    with open_memory(tm_path) as tm:
         _seed(tm)
         engine = Echo()
         text = TEXT.replace("Senen", "Minggu")
@@ -202,16 +210,17 @@ def test_fuzzy_reuse_takes_a_good_enough_match_instead_of_the_model(tm_path):
         assert (rice.unit.status, rice.unit.model, rice.unit.props["fuzzy"]) == ("draft", "tm-fuzzy", {"tu_id": 3, "score": 80})
         assert rice.segment.text not in engine.seen
         assert rice.fuzzy == (80, 3)  # the match found, not the unit made from it
-    with TranslationMemory(tm_path.parent / "other.sqlite") as tm:
+    with open_memory(other) as tm:
         _seed(tm)
         engine = Echo()
         r = translate_document(text, tm, lambda: engine, name="c", fuzzy_reuse=81)
         assert r.segments[-1].origin == "mt" and r.segments[-1].segment.text in engine.seen
 
 
-def test_migration_003_indexes_the_units_of_an_older_memory(tm_path):
+def test_migration_003_indexes_the_units_of_an_older_memory(tmp_path):
     import sqlite3
 
+    tm_path = tmp_path / "tm" / "tm.sqlite"
     from tmtool.memory.migrations import MIGRATIONS
     from tmtool.memory.store import _split_sql
 

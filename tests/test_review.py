@@ -7,7 +7,6 @@ torch), so each test starts from a memory exactly as `tmtool translate` leaves i
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 
 import pytest
@@ -17,11 +16,19 @@ from conftest import ARTICLE, ARTICLE_EN_SENTENCES
 from tmtool import TranslationMemory, segment_text, translate_document
 from tmtool.cli import cli
 from tmtool.errors import UsageError
+from tmtool.memory import open_memory
 from tmtool.records import TranslationUnit
 from tmtool.review import run_review, select_pairs
 from tmtool.translate import Translator
 
 DOC = ARTICLE.name
+
+
+@pytest.fixture
+def tm_path(memory_location):
+    """Every test of this module runs on both back ends (SQLite file, PostgreSQL server)."""
+    return memory_location
+
 REFERENCE = ARTICLE_EN_SENTENCES.read_text(encoding="utf-8").splitlines()
 SOURCES = [s.text for s in segment_text(ARTICLE.read_text(encoding="utf-8"))]
 # What the stand-in model gets wrong, by segment index: a reviewer has something to fix.
@@ -43,7 +50,7 @@ class ExampleTranslator(Translator):
 
 def translate_example(tm_path, text=None, name=DOC):
     """Translate ``text`` (the example article by default) into the memory at ``tm_path``."""
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         return translate_document(
             text if text is not None else ARTICLE.read_text(encoding="utf-8"), tm,
             ExampleTranslator, name=name, author="translator",
@@ -60,21 +67,22 @@ def run(tm_path, *args, input=None, code=0):
 def unit_ids(tm_path):
     """The unit id of each segment of the example, by segment index (the model numbers them in
     batch order, not document order)."""
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         return [p.unit.id for p in tm.pairs(DOC)]
 
 
 def units(tm_path):
-    db = sqlite3.connect(tm_path)
-    return {r[0]: r[1:] for r in db.execute("SELECT id, target, origin, status, author FROM units")}
+    """The rows as another connection (another process) sees them."""
+    with open_memory(tm_path) as db:
+        return {r[0]: tuple(r[1:]) for r in db.conn.execute("SELECT id, target, origin, status, author FROM units")}
 
 
 def history(tm_path):
-    db = sqlite3.connect(tm_path)
-    return db.execute(
-        "SELECT tu_id, action, old_target, new_target, old_status, new_status, old_origin, new_origin,"
-        " author FROM history ORDER BY id"
-    ).fetchall()
+    with open_memory(tm_path) as db:
+        return [tuple(r) for r in db.conn.execute(
+            "SELECT tu_id, action, old_target, new_target, old_status, new_status, old_origin, new_origin,"
+            " author FROM history ORDER BY id"
+        )]
 
 
 FIXED_5 = "Xi stressed that the current international situation is undergoing profound and complex changes."
@@ -137,7 +145,7 @@ def test_each_decision_is_saved_before_the_next_pair(tm_path):
         except StopIteration:
             raise RuntimeError("the terminal went away") from None
 
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         pairs = select_pairs(tm, DOC)
         with pytest.raises(RuntimeError):
             run_review(tm, pairs, read=read, write=lambda text: None, author="ayu")
@@ -158,7 +166,7 @@ def test_edit_in_editor(tm_path, tmp_path, monkeypatch):
     monkeypatch.delenv("VISUAL", raising=False)
     r = run(tm_path, "review", "--author", "ayu", input="s\n" * 17 + "E\nq\n")
     assert "[18/20] segment #18" in r.output and "-> edited" in r.output
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         unit = tm.pairs(DOC)[17].unit
         assert (unit.target, unit.origin, unit.status) == ("Translator: Xinhua", "human", "approved")
 
@@ -210,7 +218,7 @@ def test_set_status_in_batch_by_origin(tm_path):
     r = run(tm_path, "pairs", "set-status", "approved", "--doc", "doc2.txt", "--origin", "tm",
             "--author", "ayu")
     assert r.output == "doc2.txt: 2 pairs set to approved (were: 2 draft)\n"
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         assert [p.unit.status for p in tm.pairs("doc2.txt")] == ["draft", "approved", "approved"]
         assert [h.action for h in tm.history(unit_ids(tm_path)[17])] == ["approve"]
     r = run(tm_path, "pairs", "set-status", "approved", "--doc", "doc2.txt", "--origin", "tm")
@@ -222,7 +230,7 @@ def test_set_status_in_batch_by_origin(tm_path):
 def test_an_edit_to_a_text_the_memory_already_has_moves_the_segment(tm_path):
     translate_example(tm_path)
     tu = unit_ids(tm_path)[17]
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         (imported,) = tm.add_units([TranslationUnit(None, "Penerjemah: Xinhua", "Translator: Xinhua",
                                                      origin="imported")])
         unit = tm.edit_target(tu, "Translator: Xinhua", author="ayu")
@@ -266,14 +274,14 @@ def test_review_without_a_memory_says_so(tmp_path):
 
 def test_library_rejects_unknown_status(tm_path):
     translate_example(tm_path)
-    with TranslationMemory(tm_path) as tm, pytest.raises(UsageError, match="unknown status 'done'"):
+    with open_memory(tm_path) as tm, pytest.raises(UsageError, match="unknown status 'done'"):
         tm.set_status(1, "done")
 
 
 def test_translate_records_how_each_segment_was_obtained(tm_path):
     translate_example(tm_path)
     translate_example(tm_path, "Selamat pagi. Penerjemah: Xinhua\n", name="doc2.txt")
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         assert {p.match for p in tm.document_pairs(DOC)} == {0}
         assert [p.match for p in tm.document_pairs("doc2.txt")] == [0, 100]
         assert [p.segment.index for p in tm.review_pairs("doc2.txt", origins=["tm"])] == [1]
@@ -299,7 +307,7 @@ def test_a_fuzzy_suggestion_is_shown_beside_the_pair(tm_path):
     from tmtool.review import recorded_suggestions
 
     translate_example(tm_path)
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         pairs = select_pairs(tm, DOC)
         other = TranslationUnit(999, "Penerjemah: Antara", "Translator: Antara")
         stub = SimpleNamespace(suggestions=lambda name: {17: SimpleNamespace(score=83, unit=other)})
@@ -327,3 +335,28 @@ def test_worst_first_shows_scores_and_reference(tm_path):
     r = run(tm_path, "review", "--status", "any", "--worst-first", input="s\nq\n")
     second = r.output.split("[2/20]")[1]
     assert second.startswith(" segment #5 ") and "(scored before the target changed)" in second
+
+
+def test_a_pair_changed_by_another_reviewer_meanwhile_is_shown_again_not_overwritten(tm_path):
+    translate_example(tm_path)
+    keys = iter(["e", "My text.", "a", "q"])
+    with open_memory(tm_path) as tm, open_memory(tm_path) as budi:
+        pairs = select_pairs(tm, DOC)
+        tu = pairs[0].unit.id
+
+        def read(prompt):
+            key = next(keys)
+            if key == "My text.":  # while ayu types, budi saves his edit of the same pair
+                budi.edit_target(tu, "Budi's text.", author="budi", status="draft",
+                                 expected=budi.get_unit(tu))
+            return key
+
+        shown = []
+        summary = run_review(tm, pairs, read=read, write=shown.append, author="ayu")
+    out = "\n".join(shown)
+    assert f"  unit {tu} was changed by budi at " in out and "nothing was saved. Here it is now:" in out
+    assert out.count("[1/20] segment #1 ") == 2  # shown again, as budi left it
+    assert "   target  Budi's text." in out.split("Here it is now:")[1]
+    assert summary.decisions == {tu: "approved"}
+    assert units(tm_path)[tu] == ("Budi's text.", "human", "approved", "budi")
+    assert [(h[1], h[-1]) for h in history(tm_path) if h[0] == tu] == [("edit", "budi"), ("approve", "ayu")]

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from lxml import etree
 
 from tmtool.cli import cli
 
 DATA = Path(__file__).parent / "data" / "tmx"
+
+
+@pytest.fixture
+def tm_path(memory_location):
+    """Every test of this module runs on both back ends (SQLite file, PostgreSQL server)."""
+    return memory_location
 
 
 def run(tm_path, *args, input=None, ok=True):
@@ -85,7 +92,8 @@ def test_search_fuzzy_text_and_json_and_concordance(tm_path, tmp_path):
 
 
 def test_translate_jsonl_has_fuzzy_for_every_segment(tm_path):
-    from tmtool import TranslationMemory, TranslationUnit, translate_document
+    from tmtool import TranslationUnit, translate_document
+    from tmtool.memory import open_memory
     from tmtool.cli.translate import render
     from tmtool.translate import Translator
 
@@ -95,7 +103,7 @@ def test_translate_jsonl_has_fuzzy_for_every_segment(tm_path):
         def translate_batch(self, texts):
             return [f"MT {t}" for t in texts]
 
-    with TranslationMemory(tm_path) as tm:
+    with open_memory(tm_path) as tm:
         tm.add_units([TranslationUnit(None, "Hujan turun di Bandung.", "It rained in Bandung.")])
         result = translate_document("Hujan turun di Bandung. Hujan turun di Bandung tadi. Saya lapar.\n", tm, Echo,
                                     name="d")
@@ -104,6 +112,6 @@ def test_translate_jsonl_has_fuzzy_for_every_segment(tm_path):
 
 
 def test_help_of_every_tm_command_has_an_example(tm_path):
-    for command in ("import", "export", "search", "stats"):
+    for command in ("import", "export", "search", "stats", "copy"):
         out = run(tm_path, "tm", command, "--help").output
         assert "Example:" in out

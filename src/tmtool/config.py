@@ -13,12 +13,20 @@ TM_ENV = "TMTOOL_TM"
 MODEL_ENV = "TMTOOL_MODEL"
 
 
-def default_tm_path() -> Path:
+def default_tm_path() -> Path | str:
     """``$TMTOOL_TM`` if set, else ``memory/tm.sqlite`` under the current directory."""
     env = os.environ.get(TM_ENV)
     if env:
-        return Path(env).expanduser()
+        return tm_location(env)
     return Path("memory") / "tm.sqlite"
+
+
+def tm_location(value: str) -> Path | str:
+    """Where ``--tm``/``TMTOOL_TM`` points: a PostgreSQL URL (``postgresql://``, ``postgres://``)
+    as given, anything else a SQLite file path."""
+    if value.lower().startswith(("postgresql://", "postgres://")):
+        return value
+    return Path(value).expanduser()
 
 
 def default_model() -> str:

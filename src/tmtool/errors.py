@@ -27,6 +27,10 @@ class MemoryNotFound(TMError):
     """A command that only reads a translation memory found none at the given path."""
 
 
+class Conflict(TMError):
+    """Another writer changed what this write was based on; nothing was saved."""
+
+
 class ModelError(TmtoolError):
     """A translation model cannot be found, loaded or run."""
 

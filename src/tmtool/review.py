@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .memory.review import ReviewPair
 
 if TYPE_CHECKING:
@@ -166,7 +166,9 @@ def run_review(
 
 
 def _decide(tm, pair, *, read, write, edit_long, author, summary, first):
-    """Read keys until one moves on: (+1 next | -1 back | None quit, the unit if it changed)."""
+    """Read keys until one moves on: (+1 next | -1 back | 0 show again | None quit, the unit if
+    it changed). A decision on a pair another reviewer changed meanwhile is refused, not saved
+    over theirs: the pair is shown again as it is now (issue 7)."""
     unit = pair.unit
     while True:
         key = read(PROMPT)
@@ -175,7 +177,11 @@ def _decide(tm, pair, *, read, write, edit_long, author, summary, first):
         key = key.strip()
         if key in ("a", "r"):
             status = "approved" if key == "a" else "rejected"
-            saved = tm.set_status(unit.id, status, author=author)
+            try:
+                saved = tm.set_status(unit.id, status, author=author, expected=unit)
+            except Conflict as e:
+                write(f"  {e}. Here it is now:")
+                return 0, None
             summary.decisions[unit.id] = status
             write(f"  -> {status}")
             return 1, saved
@@ -191,7 +197,11 @@ def _decide(tm, pair, *, read, write, edit_long, author, summary, first):
             if text == unit.target:
                 write("  unchanged; a to accept it as it is")
                 continue
-            saved = tm.edit_target(unit.id, text, author=author)
+            try:
+                saved = tm.edit_target(unit.id, text, author=author, expected=unit)
+            except Conflict as e:
+                write(f"  {e}. Here it is now:")
+                return 0, None
             summary.decisions[unit.id] = "edited"
             note = "" if saved.id == unit.id else f" (the memory's unit {saved.id} has this text)"
             write(f"  -> edited: saved as a human target, approved{note}")

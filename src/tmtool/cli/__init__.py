@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..config import default_tm_path
+from ..config import default_tm_path, tm_location
 from ..errors import TmtoolError, UsageError
 
 
@@ -38,12 +38,14 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 @click.option(
     "--tm",
     "tm_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH|URL",
     envvar="TMTOOL_TM",
-    help="Translation memory file [default: memory/tm.sqlite; env TMTOOL_TM].",
+    callback=lambda ctx, param, value: tm_location(value) if value else None,
+    help="Translation memory: a SQLite file, or a PostgreSQL server as postgresql://user@host/db "
+    "[default: memory/tm.sqlite; env TMTOOL_TM].",
 )
 @click.pass_context
-def cli(ctx: click.Context, tm_path: Path | None):
+def cli(ctx: click.Context, tm_path: Path | str | None):
     """tmtool: translate Indonesian articles to English through a translation memory.
 
     Sentences already in the memory are reused; the rest go to a MarianMT model
@@ -58,9 +60,17 @@ def cli(ctx: click.Context, tm_path: Path | None):
 
 
 def open_tm(ctx: click.Context, *, create: bool):
-    from ..memory import TranslationMemory
+    """The memory ``--tm`` names (SQLite file or PostgreSQL URL), through ``open_memory``."""
+    from ..memory import open_memory
 
-    return TranslationMemory(ctx.obj["tm_path"], create=create)
+    return open_memory(ctx.obj["tm_path"], create=create)
+
+
+def tm_exists(ctx: click.Context) -> bool:
+    """Whether the memory ``--tm`` names already exists."""
+    from ..memory import memory_exists
+
+    return memory_exists(ctx.obj["tm_path"])
 
 
 def write_output(path: str, text: str) -> None:
@@ -71,6 +81,13 @@ def write_output(path: str, text: str) -> None:
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{path} is a directory; give -o a file name")
+    if is_special(target):
+        try:
+            with open(target, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        except OSError as e:
+            raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+        return
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".tmtool-")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -80,4 +97,10 @@ def write_output(path: str, text: str) -> None:
         raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
 
 
-from . import model, pairs, segment, translate  # noqa: E402,F401  (they register on `cli`)
+def is_special(target: Path) -> bool:
+    """True for an output path that exists but is no regular file (/dev/null, /dev/stdout, a
+    FIFO): it is written into, since replacing it would put a plain file in the device's place."""
+    return target.exists() and not target.is_file()
+
+
+from . import align, model, pairs, report, review, score, segment, tm, translate  # noqa: E402,F401  (they register on `cli`)

@@ -13,7 +13,7 @@ import click
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
 from ..errors import UsageError
 from ..textio import read_text
-from . import cli, open_tm
+from . import cli, open_tm, tm_exists
 from .segment import make_segmenter, segmenter_options
 from .translate import _tsv_cell
 
@@ -89,8 +89,7 @@ def align(
             model = None
     source_segmenter = segment_lines if lines else make_segmenter(srx, abbrev).segment
     target_segmenter = segment_lines if lines else None
-    tm_exists = ctx.obj["tm_path"].exists()
-    tm = open_tm(ctx, create=not dry_run) if tm_exists or not dry_run else None
+    tm = open_tm(ctx, create=not dry_run) if not dry_run or tm_exists(ctx) else None
     try:
         reused = 0
         translations = None

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from . import cli, open_tm
+from . import cli, is_special, open_tm
 
 FORMATS = ("tmx", "tsv", "jsonl")
 STATUSES = ("draft", "approved", "rejected")
@@ -27,17 +27,21 @@ def tm():
         tmtool tm search "Presiden Joko Widodo mengatakan"
         tmtool tm export -o memory.tmx --status approved
         tmtool tm stats
+        tmtool tm copy memory/tm.sqlite postgresql://tmtool@db.example/team
     """
 
 
 @tm.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
+# No dir_okay=False: the library says what is wrong with a path, in one line, like every command.
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), help="[default: from the file name]")
 @click.option("--src", "src_lang", help="Source language to take [default: the TMX header's srclang; id for TSV/JSONL].")
 @click.option("--tgt", "tgt_lang", help="Target language to take [default: the first other language; en for TSV/JSONL].")
 @click.option("--status", type=click.Choice(STATUSES), help="Status of the imported units [default: draft].")
+@click.option("--encoding", default=None,
+              help="The files' encoding when it is not what they declare (TMX) or UTF-8 (a BOM always wins).")
 @click.pass_context
-def import_(ctx, files, fmt, src_lang, tgt_lang, status):
+def import_(ctx, files, fmt, src_lang, tgt_lang, status, encoding):
     """Import TMX (1.1 to 1.4b), TSV or JSONL files into the memory.
 
     Each file is one transaction: a file with an error imports nothing, and the error names
@@ -54,7 +58,7 @@ def import_(ctx, files, fmt, src_lang, tgt_lang, status):
     with open_tm(ctx, create=True) as memory:
         for path in files:
             report = memory.import_file(path, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang,
-                                        status=status, progress=_progress(path))
+                                        status=status, progress=_progress(path), encoding=encoding)
             click.echo(_import_summary(report))
 
 
@@ -120,6 +124,9 @@ class _atomic_output:
         if target.is_dir():
             raise UsageError(f"{self.path} is a directory; give -o a file name")
         try:
+            if is_special(target):  # /dev/null, a FIFO: write into it, never replace it
+                self.f = open(target, "w", encoding="utf-8", newline="\n")
+                return self.f
             fd, self.tmp = tempfile.mkstemp(dir=str(target.parent) or ".", prefix=".tmtool-")
         except OSError as e:
             raise click.ClickException(f"cannot write {self.path}: {e.strerror or e}") from None
@@ -130,6 +137,8 @@ class _atomic_output:
         if self.f is None:
             return
         self.f.close()
+        if self.tmp is None:
+            return
         if exc_type is None:
             os.replace(self.tmp, self.path)
         else:
@@ -231,3 +240,42 @@ def stats(ctx, as_json):
     lines.append(f"  fuzzy index: units up to id {fi['indexed_up_to']}, {fi['pending']} waiting")
     lines.append(f"  schema: {s['schema']}")
     click.echo("\n".join(lines))
+
+
+@tm.command()
+@click.argument("src", metavar="SRC")
+@click.argument("dst", metavar="DST")
+@click.pass_context
+def copy(ctx, src, dst):
+    """Copy a whole memory into an empty one: SQLite to PostgreSQL and back.
+
+    SRC and DST are each a SQLite file or a postgresql://user@host/db URL (--tm is not used).
+    Everything is copied, ids included: units with all their fields and props, documents with
+    their segments and links, history, scores. Rows stream in batches from one snapshot of SRC
+    into one transaction on DST (an interrupted copy leaves DST empty); DST then builds its
+    fuzzy and full-text indexes. DST is created if needed and must hold nothing yet.
+
+    \b
+    Example:
+        tmtool tm copy memory/tm.sqlite postgresql://tmtool@db.example/team
+        tmtool tm copy postgresql://tmtool@db.example/team backup.sqlite
+    """
+    from ..config import tm_location
+    from ..memory import open_memory
+    from ..memory.copy import copy_memory
+
+    show = _progress_rows() if sys.stderr.isatty() else None
+    with open_memory(tm_location(src), create=False) as source, \
+            open_memory(tm_location(dst), create=True) as target:
+        counts = copy_memory(source, target, progress=show)
+        where = target.path
+    if show:
+        click.echo("", err=True)
+    click.echo(f"{where}: copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+
+
+def _progress_rows():
+    def show(table: str, n: int) -> None:
+        click.echo(f"\r{table}: {n} rows ...", nl=False, err=True)
+
+    return show

@@ -182,6 +182,14 @@ class FuzzyIndex:
         """Units not folded into the index yet."""
         return self.conn.execute("SELECT count(*) FROM units WHERE id > ?", (self.watermark(),)).fetchone()[0]
 
+    def unindexed(self, src_lang: str, tgt_lang: str) -> list:
+        """``(id, source)`` of the language pair's units not folded in yet (lookups scan them)."""
+        return self.conn.execute(
+            # The unary + keeps SQLite on the rowid range instead of the language-pair index.
+            "SELECT id, source FROM units WHERE id > ? AND +src_lang = ? AND +tgt_lang = ?",
+            (self.watermark(), src_lang, tgt_lang),
+        ).fetchall()
+
     def pair_id(self, src_lang: str, tgt_lang: str, create: bool = False) -> int | None:
         key = (src_lang, tgt_lang)
         if key not in self._pairs:
@@ -191,11 +199,12 @@ class FuzzyIndex:
             if row is None:
                 if not create:
                     return None
-                row = (self.conn.execute(
-                    "INSERT INTO fuzzy_pairs (src_lang, tgt_lang) VALUES (?, ?)", key
-                ).lastrowid,)
+                row = (self._new_pair(key),)
             self._pairs[key] = row[0]
         return self._pairs[key]
+
+    def _new_pair(self, key: tuple[str, str]) -> int:
+        return self.conn.execute("INSERT INTO fuzzy_pairs (src_lang, tgt_lang) VALUES (?, ?)", key).lastrowid
 
     def fold(self, batch: int = 50_000) -> int:
         """Add every unit above the watermark to the index; returns how many. Call inside a
@@ -245,10 +254,12 @@ class FuzzyIndex:
             cuts = np.flatnonzero((g[1:] != g[:-1]) | (b[1:] != b[:-1])) + 1
             starts = np.concatenate(([0], cuts))
             ends = np.concatenate((cuts, [len(g)]))
-            self.conn.executemany(
-                "INSERT INTO fuzzy_postings (pair, gram, lb, n, ids) VALUES (?, ?, ?, ?, ?)",
-                ((pair, int(g[s]), int(b[s]), int(e - s), i[s:e].tobytes()) for s, e in zip(starts, ends)),
+            self._insert_postings(
+                (pair, int(g[s]), int(b[s]), int(e - s), i[s:e].tobytes()) for s, e in zip(starts, ends)
             )
+
+    def _insert_postings(self, rows) -> None:
+        self.conn.executemany("INSERT INTO fuzzy_postings (pair, gram, lb, n, ids) VALUES (?, ?, ?, ?, ?)", rows)
 
     def _compact(self) -> None:
         # Each fold appends one chunk per (trigram, length bucket); a key with more than
@@ -294,7 +305,8 @@ class FuzzyIndex:
             (pair, *codes, blo, bhi),
         ).fetchall()
         rare, total = [], 0
-        for gram, n in sorted(df, key=lambda r: r[1])[:RARE_GRAMS]:
+        # Rarest first; equally rare ones by code, so that every database picks the same.
+        for gram, n in sorted(df, key=lambda r: (r[1], r[0]))[:RARE_GRAMS]:
             # Past MIN_GRAMS, stop where the postings get long: common trigrams cost the most to
             # count and say the least about which unit is nearest.
             if len(rare) >= MIN_GRAMS and total + n > POSTINGS_BUDGET:

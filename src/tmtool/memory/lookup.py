@@ -3,7 +3,6 @@ of a document being translated (issue 9). A mixin, like ``tmstore.MemoryIO`` tha
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -20,6 +19,9 @@ from .normalize import normalize, text_hash
 
 FUZZY_MODEL = "tm-fuzzy"  # the "model" of a unit whose target was reused from a fuzzy match
 _RANK = {"approved": 0, "draft": 1, "rejected": 2}
+#: Longer queries get exact matches only: no one fuzzy-matches a text this long, and its trigram
+#: set would cost memory and seconds out of all proportion (issue 5: a 20 MB line is one segment).
+MAX_FUZZY_CHARS = 10_000
 _ORIGIN_RANK = {"human": 0, "imported": 1, "aligned": 2, "mt": 3}
 
 
@@ -70,13 +72,14 @@ class MemoryLookup:
 
     conn: sqlite3.Connection
     path: Path
+    _fuzzy_index_class: type[FuzzyIndex] = FuzzyIndex  # the PostgreSQL store has its own
 
     # -- fuzzy and context lookup -----------------------------------------------------------
 
     def fuzzy_index(self) -> FuzzyIndex:
         index = getattr(self, "_fuzzy", None)
         if index is None:
-            index = self._fuzzy = FuzzyIndex(self.conn)
+            index = self._fuzzy = self._fuzzy_index_class(self.conn)
         return index
 
     def update_fuzzy_index(self, *, minimum: int = 0) -> int:
@@ -90,7 +93,7 @@ class MemoryLookup:
                 return index.fold()
         except TMError:
             self._fuzzy = None
-            if os.access(self.path, os.W_OK):
+            if self._writable():
                 raise
             return 0
 
@@ -118,8 +121,10 @@ class MemoryLookup:
         self.update_fuzzy_index(minimum=FOLD_MIN)
         index = self.fuzzy_index()
         lo, hi = length_window(len(query), min_score)
-        ids = set(index.candidates(query, src_lang, tgt_lang, lo, hi))
-        ids.update(self._tail_candidates(query, src_lang, tgt_lang, lo, hi, min_score, index.watermark()))
+        ids = set()
+        if len(query) <= MAX_FUZZY_CHARS:
+            ids.update(index.candidates(query, src_lang, tgt_lang, lo, hi))
+            ids.update(self._tail_candidates(query, src_lang, tgt_lang, lo, hi, min_score, index))
         exact = self.conn.execute(
             "SELECT id FROM units WHERE src_lang = ? AND tgt_lang = ? AND source_hash = ?",
             (src_lang, tgt_lang, text_hash(query)),
@@ -129,7 +134,7 @@ class MemoryLookup:
             return []
         rows = self.conn.execute(
             f"SELECT {_UNIT_COLUMNS} FROM units WHERE id IN ({','.join('?' * len(ids))}) "
-            "AND +src_lang = ? AND +tgt_lang = ? AND status != 'rejected'",
+            "AND +src_lang = ? AND +tgt_lang = ? AND status != 'rejected' ORDER BY id",
             (*ids, src_lang, tgt_lang),
         ).fetchall()
         matches = []
@@ -152,16 +157,12 @@ class MemoryLookup:
         out.sort(key=lambda m: (-m.score, -round(m.similarity, 6), -m.word_similarity))
         return out
 
-    def _tail_candidates(self, query, src_lang, tgt_lang, lo, hi, min_score, mark) -> list[int]:
-        # Units above the watermark are not in the index yet: score them all (there are few).
+    def _tail_candidates(self, query, src_lang, tgt_lang, lo, hi, min_score, index) -> list[int]:
+        # Units not in the index yet: score them all (there are few).
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        rows = self.conn.execute(
-            # The unary + keeps SQLite on the rowid range instead of the language-pair index.
-            "SELECT id, source FROM units WHERE id > ? AND +src_lang = ? AND +tgt_lang = ?",
-            (mark, src_lang, tgt_lang),
-        ).fetchall()
+        rows = index.unindexed(src_lang, tgt_lang)
         choices = {r[0]: normalize(r[1]) for r in rows}
         choices = {k: v for k, v in choices.items() if lo <= len(v) <= hi}
         cutoff = max(0.0, (min_score - 1) / 100)
@@ -202,7 +203,7 @@ class MemoryLookup:
                 if key[0] not in candidates:
                     rows = self.conn.execute(
                         f"SELECT {_UNIT_COLUMNS} FROM units WHERE src_lang = ? AND tgt_lang = ? "
-                        "AND source_hash = ? AND status != 'rejected'",
+                        "AND source_hash = ? AND status != 'rejected' ORDER BY id",
                         (src_lang, tgt_lang, key[0]),
                     ).fetchall()
                     candidates[key[0]] = list(map(_unit, rows))
@@ -275,8 +276,8 @@ class MemoryLookup:
 
     def record_suggestions(self, doc_id: int, suggestions: dict[int, tuple[int, int] | None]) -> None:
         """Record, per segment index, the best fuzzy match found ``(tu_id, score)`` (or None)."""
-        with self.atomic() as conn:
-            conn.executemany(
+        with self.atomic():
+            self._write_many(
                 "UPDATE segments SET fuzzy_tu_id = ?, fuzzy_score = ? WHERE doc_id = ? AND idx = ?",
                 [(s[0] if s else None, s[1] if s else None, doc_id, idx) for idx, s in suggestions.items()],
             )
@@ -331,7 +332,7 @@ class MemoryLookup:
         rows = self.conn.execute(
             f"""SELECT u.{_UNIT_COLUMNS.replace(', ', ', u.')}, bm25(units_fts) AS rank
                 FROM units_fts JOIN units u ON u.id = units_fts.rowid
-                WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?""",
+                WHERE {' AND '.join(where)} ORDER BY rank, u.id LIMIT ?""",
             (*params, limit),
         ).fetchall()
         return [Concordance(_unit(r), r["rank"]) for r in rows]

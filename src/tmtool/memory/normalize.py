@@ -8,15 +8,14 @@ punctuation are kept: "Presiden" and "presiden" are different sentences to a tra
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
-
-_WS = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
     """The form of ``text`` that exact matching compares."""
-    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    # str.split() splits at exactly the characters re's \s matches (str.isspace), runs included,
+    # and drops the ends: re.sub(r"\s+", " ", t).strip(), twice as fast on a long text.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def text_hash(text: str) -> str:

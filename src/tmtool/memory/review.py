@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UsageError
+from ..errors import Conflict, UsageError
 from ..records import ORIGINS, STATUSES, Segment, TranslationUnit
 from .normalize import text_hash
 
@@ -104,6 +104,9 @@ class ReviewStore:
 
         def atomic(self) -> AbstractContextManager[sqlite3.Connection]: ...
         def _write(self, sql: str, params: Any = ()) -> sqlite3.Cursor: ...
+        def _write_many(self, sql: str, rows: Any) -> sqlite3.Cursor: ...
+        def _lock_unit(self, tu_id: int) -> TranslationUnit: ...
+        def _lock_document(self, doc_id: int) -> None: ...
         def get_unit(self, tu_id: int) -> TranslationUnit: ...
         def get_document(self, name: str) -> Document: ...
         def pairs(self, name: str) -> list[Pair]: ...
@@ -245,11 +248,23 @@ class ReviewStore:
 
     # -- writing ------------------------------------------------------------------------
 
-    def set_status(self, tu_id: int, status: str, *, author: str | None = None) -> TranslationUnit:
-        """Set unit ``tu_id``'s status and record the change; one transaction."""
+    def set_status(
+        self,
+        tu_id: int,
+        status: str,
+        *,
+        author: str | None = None,
+        expected: TranslationUnit | None = None,
+    ) -> TranslationUnit:
+        """Set unit ``tu_id``'s status and record the change; one transaction.
+
+        ``expected`` is the unit as the caller read it (what a reviewer saw): if another writer
+        changed it since, :class:`Conflict` is raised and nothing is written.
+        """
         _check([status], STATUSES, "status")
         with self.atomic():
-            unit = self.get_unit(tu_id)
+            unit = self._lock_unit(tu_id)
+            self._check_unchanged(unit, expected)
             if unit.status != status:
                 self._change_status(unit, status, author, self._now())
         return self.get_unit(tu_id)
@@ -277,25 +292,38 @@ class ReviewStore:
                 if unit is None or unit.id is None or unit.id in seen or unit.status == status:
                     continue
                 seen.add(unit.id)
+                # Read again under the row lock: another writer may have decided it meanwhile.
+                unit = self._lock_unit(unit.id)
+                if unit.status == status or (statuses and unit.status not in statuses):
+                    continue
                 self._change_status(unit, status, author, stamp)
                 changed[unit.status] = changed.get(unit.status, 0) + 1
         return changed
 
     def edit_target(
-        self, tu_id: int, target: str, *, author: str | None = None, status: str = "approved"
+        self,
+        tu_id: int,
+        target: str,
+        *,
+        author: str | None = None,
+        status: str = "approved",
+        expected: TranslationUnit | None = None,
     ) -> TranslationUnit:
         """Replace unit ``tu_id``'s target with a person's text (origin ``human``), keeping the
         old text in its history. Returns the unit that now holds the text.
 
         If another unit already pairs the same source with this target, the segments move to
         that unit and the edited one is rejected (the memory keeps one row per distinct pair).
+        ``expected`` is the unit as the caller read it: if another writer changed it since (its
+        target, status, origin or time), :class:`Conflict` is raised and nothing is written.
         """
         _check([status], STATUSES, "status")
         target = target.strip()
         if not target:
             raise UsageError("the new target is empty; nothing was changed")
         with self.atomic():
-            unit = self.get_unit(tu_id)
+            unit = self._lock_unit(tu_id)
+            self._check_unchanged(unit, expected)
             if target == unit.target:
                 if unit.status != status:
                     self._change_status(unit, status, author, self._now())
@@ -320,8 +348,8 @@ class ReviewStore:
     def set_segment_matches(self, doc_id: int, matches: dict[int, int | None]) -> None:
         """Record how each segment (by index) of document ``doc_id`` was obtained: the TM match
         score its target came from, 0 for the model."""
-        with self.atomic() as conn:
-            conn.executemany(
+        with self.atomic():
+            self._write_many(
                 "UPDATE segments SET match = ? WHERE doc_id = ? AND idx = ?",
                 [(m, doc_id, idx) for idx, m in matches.items()],
             )
@@ -334,10 +362,11 @@ class ReviewStore:
     ) -> None:
         """Store one scoring run of document ``name``, replacing the previous run's scores."""
         doc = self.get_document(name)
-        with self.atomic() as conn:
-            conn.execute("DELETE FROM doc_scores WHERE doc_id = ?", (doc.id,))
-            conn.execute("DELETE FROM segment_scores WHERE doc_id = ?", (doc.id,))
-            conn.executemany(
+        with self.atomic():
+            self._lock_document(doc.id)  # two scoring runs of one document: one after the other
+            self._write("DELETE FROM doc_scores WHERE doc_id = ?", (doc.id,))
+            self._write("DELETE FROM segment_scores WHERE doc_id = ?", (doc.id,))
+            self._write_many(
                 """INSERT INTO doc_scores (doc_id, metric, score, signature, formatted, ci_mean,
                        ci_half, segments, ref_kind, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
@@ -346,7 +375,7 @@ class ReviewStore:
                     for c in corpus
                 ],
             )
-            conn.executemany(
+            self._write_many(
                 """INSERT INTO segment_scores (doc_id, idx, metric, score, signature, hypothesis,
                        refs, ref_kind, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
@@ -357,6 +386,23 @@ class ReviewStore:
             )
 
     # -- helpers ------------------------------------------------------------------------
+
+    def _check_unchanged(self, unit: TranslationUnit, expected: TranslationUnit | None) -> None:
+        """Raise :class:`Conflict` if ``unit`` (read under its lock) is not what the caller saw."""
+        if expected is None:
+            return
+        if (unit.target, unit.status, unit.origin, unit.updated_at) == (
+            expected.target, expected.status, expected.origin, expected.updated_at
+        ):
+            return
+        last = self.conn.execute(
+            "SELECT author, at FROM history WHERE tu_id = ? ORDER BY id DESC LIMIT 1", (unit.id,)
+        ).fetchone()
+        who, when = (last[0], last[1]) if last else (unit.author, unit.updated_at)
+        raise Conflict(
+            f"unit {unit.id} was changed by {who or 'another writer'} at {when} since it was read "
+            f"(now {unit.origin}, {unit.status}); nothing was saved"
+        )
 
     def _now(self) -> str:
         from .store import now

@@ -8,7 +8,6 @@ module keeps its SQL inside ``memory/`` like the rest of the store.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
 import time
@@ -52,6 +51,7 @@ class MemoryIO(MemoryLookup):
 
     conn: sqlite3.Connection
     path: Path
+    _import_folds = True  # fold the fuzzy index every _FOLD_EVERY units of an import, not only at its end
 
     # -- import -------------------------------------------------------------------------
 
@@ -64,13 +64,15 @@ class MemoryIO(MemoryLookup):
         tgt_lang: str | None = None,
         status: str | None = None,
         progress: Callable[[int], None] | None = None,
+        encoding: str | None = None,
     ) -> ImportReport:
         """Import a TMX, TSV or JSONL file (``-``: stdin) in one transaction.
 
         A file with an error imports nothing; the :class:`FormatError` names its line. Units
         already stored (same languages, source and target) are merged, not repeated.
         ``status`` overrides the status of every imported unit (default: draft, or what our own
-        exports recorded).
+        exports recorded). ``encoding`` overrides the encoding a TMX file declares, or UTF-8 for
+        TSV and JSONL; a byte-order mark always wins.
         """
         from ..formats import detect_format, unit_reader
 
@@ -80,21 +82,20 @@ class MemoryIO(MemoryLookup):
         name = "<stdin>" if str(path) == "-" else str(path)
         started = time.perf_counter()
         with _open_binary(path) as stream:
-            reader = unit_reader(stream, fmt, name, src_lang, tgt_lang)
+            reader = unit_reader(stream, fmt, name, src_lang, tgt_lang, encoding)
             report = ImportReport(name, fmt, src_lang, tgt_lang)
-            # A bigger page cache for the one long transaction: the unique index takes random
-            # inserts, and spilling dirty pages to the WAL mid-transaction is what slows a big import.
-            self.conn.execute("PRAGMA cache_size = -65536")
+            self._bulk_import()
             try:
                 with self.atomic():
-                    before = self.count_units()
+                    # Counted per insert, not as a difference of totals: other processes may be
+                    # adding units to a shared memory at the same time.
                     self._import_units(reader, report, status, progress)
-                    report.added = self.count_units() - before
                     report.merged = report.read - report.added
                     self.fuzzy_index().fold()
             except BaseException:
                 self._fuzzy = None  # its caches may hold rows that were just rolled back
                 raise
+            self._after_import(report.added)
         report.src_lang = getattr(reader, "src_lang", src_lang)
         report.tgt_lang = getattr(reader, "tgt_lang", tgt_lang)
         report.skipped = dict(reader.skipped)
@@ -109,25 +110,25 @@ class MemoryIO(MemoryLookup):
                 unit.status = status
             batch.append(unit)
             if len(batch) >= _IMPORT_BATCH:
-                self._insert_units(batch)
+                report.added += self._insert_units(batch)
                 report.read += len(batch)
                 since_fold += len(batch)
                 batch = []
                 if progress:
                     progress(report.read)
-                if since_fold >= _FOLD_EVERY:
+                if self._import_folds and since_fold >= _FOLD_EVERY:
                     self.fuzzy_index().fold()
                     since_fold = 0
         if batch:
-            self._insert_units(batch)
+            report.added += self._insert_units(batch)
             report.read += len(batch)
             if progress:
                 progress(report.read)
 
-    def _insert_units(self, units: list[TranslationUnit]) -> None:
+    def _insert_units(self, units: list[TranslationUnit]) -> int:
         """``add_units`` for a bulk import: the same merge rule (a unit whose languages, source
-        and target are stored is left as it is), one ``executemany``, no ids returned. The
-        readers have checked origin and status."""
+        and target are stored is left as it is), one ``executemany``, no ids returned; how many
+        were new. The readers have checked origin and status."""
         stamp = _now()
         rows = [
             (u.src_lang, u.tgt_lang, u.source, u.target, text_hash(u.source), text_hash(u.target),
@@ -136,19 +137,14 @@ class MemoryIO(MemoryLookup):
              u.created_at or stamp, u.updated_at or stamp)
             for u in units
         ]
-        try:
-            self.conn.executemany(
-                """INSERT INTO units (src_lang, tgt_lang, source, target, source_hash, target_hash,
-                       origin, model, status, author, prev_source, next_source, props,
-                       created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (src_lang, tgt_lang, source_hash, target_hash) DO NOTHING""",
-                rows,
-            )
-        except sqlite3.OperationalError as e:
-            from .store import _tm_error
-
-            raise _tm_error(self.path, e) from None
+        return self._write_many(
+            """INSERT INTO units (src_lang, tgt_lang, source, target, source_hash, target_hash,
+                   origin, model, status, author, prev_source, next_source, props,
+                   created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (src_lang, tgt_lang, source_hash, target_hash) DO NOTHING""",
+            rows,
+        ).rowcount
 
     # -- export -------------------------------------------------------------------------
 
@@ -230,61 +226,45 @@ class MemoryIO(MemoryLookup):
         q = self.conn.execute
         units = q("SELECT count(*) FROM units").fetchone()[0]
         dup = q(
-            """SELECT count(*), coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM units
-               GROUP BY src_lang, tgt_lang, source_hash HAVING n > 1)"""
+            """SELECT count(*), CAST(coalesce(sum(n - 1), 0) AS INTEGER) FROM (SELECT count(*) AS n
+               FROM units GROUP BY src_lang, tgt_lang, source_hash HAVING count(*) > 1) AS d"""
         ).fetchone()
-        page_size = q("PRAGMA page_size").fetchone()[0]
-        pages = q("PRAGMA page_count").fetchone()[0]
-        free = q("PRAGMA freelist_count").fetchone()[0]
+        storage = self._storage()
         index = self.fuzzy_index()
         return {
             "path": str(self.path),
             "schema": self.schema_version,
             "units": units,
             "pairs": [{"src_lang": a, "tgt_lang": b, "units": n} for a, b, n in q(
-                "SELECT src_lang, tgt_lang, count(*) FROM units GROUP BY 1, 2 ORDER BY 3 DESC")],
-            "origins": dict(q("SELECT origin, count(*) FROM units GROUP BY 1 ORDER BY 2 DESC").fetchall()),
-            "statuses": dict(q("SELECT status, count(*) FROM units GROUP BY 1 ORDER BY 2 DESC").fetchall()),
+                "SELECT src_lang, tgt_lang, count(*) FROM units GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2")],
+            "origins": dict(q("SELECT origin, count(*) FROM units GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()),
+            "statuses": dict(q("SELECT status, count(*) FROM units GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()),
             "documents": q("SELECT count(*) FROM documents").fetchone()[0],
             "segments": q("SELECT count(*) FROM segments").fetchone()[0],
             # A source with several targets: alternatives a translator may want to resolve.
             "sources_with_several_targets": dup[0],
             "extra_targets": dup[1],
-            "bytes": page_size * (pages - free),
-            "file_bytes": _file_size(self.path),
+            "bytes": storage["bytes"],  # the data itself (SQLite: pages in use)
+            "file_bytes": storage["file_bytes"],  # on disk (PostgreSQL: the whole database)
             "fuzzy_index": {"indexed_up_to": index.watermark(), "pending": index.pending()},
         }
 
 
-def _file_size(path: Path) -> int:
-    total = 0
-    for suffix in ("", "-wal"):
-        try:
-            total += os.path.getsize(f"{path}{suffix}")
-        except OSError:
-            pass
-    return total
-
-
 class _open_binary:
-    """A file (or stdin for ``-``) opened for binary reading, with a one-line error if not."""
+    """A file (or stdin for ``-``) opened for binary reading, with a one-line error if not
+    (:func:`tmtool.textio.open_binary`); closed on exit, stdin left open."""
 
     def __init__(self, path: str | Path):
         self.path = path
         self.f = None
 
     def __enter__(self):
-        if str(self.path) == "-":
-            return sys.stdin.buffer
-        try:
-            self.f = open(self.path, "rb")
-        except FileNotFoundError:
-            raise InputError(f"{self.path}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"{self.path} is a directory") from None
-        except OSError as e:
-            raise InputError(f"cannot read {self.path}: {e.strerror or e}") from None
-        return self.f
+        from ..textio import open_binary
+
+        f = open_binary(self.path)
+        if f is not sys.stdin.buffer:
+            self.f = f
+        return f
 
     def __exit__(self, *exc):
         if self.f is not None:
