@@ -28,6 +28,10 @@ SENTENCE_METRICS = ("bleu", "chrf")
 #: sacrebleu's own default seed for bootstrap resampling (``SACREBLEU_SEED``).
 DEFAULT_SEED = 12345
 DEFAULT_BOOTSTRAP = 1000
+#: The longest line a hypothesis or reference file may have, in characters. A line is one
+#: segment: a sentence or a paragraph. TER's shift search grows faster than the line, so a
+#: whole document on one line (or a hostile 20 MB one) would run for hours; it is refused.
+MAX_LINE_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -100,14 +104,24 @@ def parse_metrics(text: str | Sequence[str]) -> tuple[str, ...]:
     return out
 
 
-def read_lines(path: str | Path) -> list[str]:
+def read_lines(path: str | Path, encoding: str | None = None) -> list[str]:
     """The lines of a hypothesis or reference file, read as the ``sacrebleu`` command reads them:
-    split at ``\\n`` only, trailing whitespace (``\\r`` too) removed from each line."""
-    text = read_text(path)
+    split at ``\\n`` only, trailing whitespace (``\\r`` too) removed from each line. An empty
+    file, or a line over :data:`MAX_LINE_CHARS`, is an :class:`InputError`."""
+    text = read_text(path, encoding)
+    if not text.strip():
+        raise InputError(f"{path}: empty file, nothing to score")
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
-    return [line.rstrip() for line in lines]
+    lines = [line.rstrip() for line in lines]
+    for n, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise InputError(
+                f"{path}:{n}: a line of {len(line):,} characters, over the limit of {MAX_LINE_CHARS:,} "
+                "for one segment; give one sentence or paragraph per line (`tmtool segment` splits a text)"
+            )
+    return lines
 
 
 def corpus_scores(
@@ -177,10 +191,12 @@ def score_files(
     *,
     n_bootstrap: int = 1,
     seed: int | None = DEFAULT_SEED,
+    encoding: str | None = None,
 ) -> ScoreResult:
-    """Score a hypothesis file against reference files, one line per segment each."""
-    hyps = read_lines(hyp_path)
-    refs = _read_refs(ref_paths, len(hyps), f"{hyp_path} has {_n(len(hyps), 'line')}")
+    """Score a hypothesis file against reference files, one line per segment each
+    (``encoding``: theirs, when not UTF-8 or marked by a byte-order mark)."""
+    hyps = read_lines(hyp_path, encoding)
+    refs = _read_refs(ref_paths, len(hyps), f"{hyp_path} has {_n(len(hyps), 'line')}", encoding)
     corpus, segments = score_lines(hyps, refs, metrics, n_bootstrap=n_bootstrap, seed=seed)
     return ScoreResult(corpus, segments, [str(p) for p in ref_paths])
 
@@ -195,6 +211,7 @@ def score_document(
     seed: int | None = DEFAULT_SEED,
     width: int = 1,
     align: bool = False,
+    encoding: str | None = None,
 ) -> ScoreResult:
     """Score document ``name``'s current targets against reference files (one line per segment)
     and store the scores on its pairs, replacing the previous run's.
@@ -213,10 +230,11 @@ def score_document(
     hyps = [p.unit.target for p in pairs]
     unaligned = 0
     if align:
-        pairs, refs, unaligned = _aligned_refs(pairs, hyps, ref_paths)
+        pairs, refs, unaligned = _aligned_refs(pairs, hyps, ref_paths, encoding)
         hyps = [p.unit.target for p in pairs]
     else:
-        refs = _read_refs(ref_paths, len(hyps), f"document {name!r} has {_n(len(hyps), 'segment')}")
+        refs = _read_refs(ref_paths, len(hyps), f"document {name!r} has {_n(len(hyps), 'segment')}",
+                          encoding)
     corpus, segments = score_lines(
         hyps, refs, metrics, n_bootstrap=n_bootstrap, seed=seed, indices=[p.segment.index for p in pairs]
     )
@@ -228,13 +246,13 @@ def score_document(
     return result
 
 
-def _aligned_refs(pairs, hyps: list[str], ref_paths: Sequence[str | Path]):
+def _aligned_refs(pairs, hyps: list[str], ref_paths: Sequence[str | Path], encoding: str | None = None):
     """The pairs that the reference document aligns to, their references, and how many are left."""
     from .align.document import align_reference
 
     if len(ref_paths) != 1:
         raise UsageError("--align takes exactly one reference document (--ref)")
-    aligned, unaligned = align_reference(hyps, read_text(ref_paths[0]))
+    aligned, unaligned = align_reference(hyps, read_text(ref_paths[0], encoding))
     keep = [i for i, r in enumerate(aligned) if r is not None]
     if not keep:
         raise InputError(f"{ref_paths[0]}: no sentence of it could be aligned to the document's segments")
@@ -334,12 +352,14 @@ def _seeded(seed: int | None) -> Iterator[None]:
             os.environ["SACREBLEU_SEED"] = old
 
 
-def _read_refs(paths: Sequence[str | Path], expected: int, hyp_side: str) -> list[list[str]]:
+def _read_refs(
+    paths: Sequence[str | Path], expected: int, hyp_side: str, encoding: str | None = None
+) -> list[list[str]]:
     if not paths:
         raise UsageError("give at least one reference file (--ref), or --ref-from-tm")
     refs = []
     for path in paths:
-        lines = read_lines(path)
+        lines = read_lines(path, encoding)
         if len(lines) != expected:
             raise InputError(
                 f"{path} has {_n(len(lines), 'line')} but {hyp_side}; give one reference line per "

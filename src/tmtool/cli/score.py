@@ -13,14 +13,14 @@ from .review import resolve_doc
 
 
 @cli.command()
-@click.option("--ref", "refs", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--ref", "refs", multiple=True, type=click.Path(),
               help="Reference file, one line per segment (repeat for several references).")
 @click.option("--align", is_flag=True,
               help="The --ref file is a whole document: align its sentences to the segments first.")
 @click.option("--ref-from-tm", is_flag=True,
               help="Score the document's machine translations against the targets people approved.")
 @click.option("--doc", "doc_name", help="Document to score [default: the most recently translated].")
-@click.option("--hyp", type=click.Path(dir_okay=False),
+@click.option("--hyp", type=click.Path(),
               help="Score this file (one line per segment) instead of a stored document.")
 @click.option("--metrics", default="bleu,chrf,ter", show_default=True, help="Comma-separated: bleu, chrf, ter.")
 @click.option("--confidence", is_flag=True, help="Add sacrebleu's bootstrap 95% confidence intervals.")
@@ -32,9 +32,11 @@ from .review import resolve_doc
 @click.option("-w", "--width", type=click.IntRange(0, 10), default=1, show_default=True,
               help="Decimals, as sacrebleu's --width.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (sacrebleu's fields per metric).")
+@click.option("--encoding", default=None,
+              help="Encoding of the --hyp and --ref files when it is not UTF-8 (a BOM always wins).")
 @click.pass_context
 def score(ctx, refs, align, ref_from_tm, doc_name, hyp, metrics, confidence, confidence_n, seed, worst,
-          width, as_json):
+          width, as_json, encoding):
     """Score translations against references (sacrebleu).
 
     Corpus BLEU, chrF and TER. Each score is printed with its sacrebleu signature, as `sacrebleu REF -i HYP -f text`
@@ -63,14 +65,15 @@ def score(ctx, refs, align, ref_from_tm, doc_name, hyp, metrics, confidence, con
     options = {"metrics": scoring.parse_metrics(metrics),
                "n_bootstrap": confidence_n if confidence else 1, "seed": seed}
     if hyp:
-        result = scoring.score_files(hyp, refs, **options)
+        result = scoring.score_files(hyp, refs, encoding=encoding, **options)
     else:
         with open_tm(ctx, create=False) as tm:
             name = resolve_doc(tm, doc_name)
             if ref_from_tm:
                 result = scoring.score_against_tm(tm, name, width=width, **options)
             else:
-                result = scoring.score_document(tm, name, refs, width=width, align=align, **options)
+                result = scoring.score_document(tm, name, refs, width=width, align=align,
+                                                encoding=encoding, **options)
     if as_json:
         click.echo(json.dumps(_as_json(result, worst, width), ensure_ascii=False, indent=1))
         return

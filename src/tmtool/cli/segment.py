@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from ..textio import read_text
 from . import cli, write_output
 
@@ -60,6 +61,9 @@ def segment(input_path, output, fmt, dump_srx, encoding, srx, abbrev):
     if input_path is None:
         raise click.UsageError("missing FILE (or use --dump-srx)")
     text = read_text(input_path, encoding)
+    if not text.strip():
+        raise InputError(f"{'<stdin>' if input_path == '-' else input_path}: nothing to segment "
+                         "(the input is empty or only whitespace)")
     segments = segmenter.segment(text)
     if fmt == "text":
         # A segment never holds a line break, so one per line is unambiguous.

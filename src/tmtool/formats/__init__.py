@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
-from ..errors import UsageError
+from ..errors import FormatError, UsageError
 
 FORMATS = ("tmx", "tsv", "jsonl")
+#: The longest source or target an import takes, in characters. A unit is a sentence or a
+#: paragraph; a bigger "segment" is a broken or hostile file, and would cost memory out of all
+#: proportion (the fuzzy index keeps every trigram of a source).
+MAX_SEGMENT_CHARS = 1_000_000
 _SUFFIXES = {".tmx": "tmx", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -21,23 +25,38 @@ def detect_format(path: str | Path, given: str | None = None) -> str:
     return fmt
 
 
-def unit_reader(stream: IO[bytes], fmt: str, name: str, src_lang: str | None, tgt_lang: str | None):
-    """A reader over ``stream`` that yields ``(line, TranslationUnit)`` and counts what it skips."""
+def unit_reader(
+    stream: IO[bytes], fmt: str, name: str, src_lang: str | None, tgt_lang: str | None,
+    encoding: str | None = None,
+):
+    """A reader over ``stream`` that yields ``(line, TranslationUnit)`` and counts what it skips.
+
+    ``encoding`` overrides what the file declares (TMX) or UTF-8 (TSV, JSONL); a BOM still wins.
+    """
     from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
 
     if fmt == "tmx":
         from .tmx import TmxReader
 
-        return TmxReader(stream, name, src_lang=src_lang, tgt_lang=tgt_lang)
+        return TmxReader(stream, name, src_lang=src_lang, tgt_lang=tgt_lang, encoding=encoding)
     if fmt == "tsv":
         from .tsv import TsvReader
 
-        return TsvReader(stream, name, src_lang or DEFAULT_SRC_LANG, tgt_lang or DEFAULT_TGT_LANG)
+        return TsvReader(stream, name, src_lang or DEFAULT_SRC_LANG, tgt_lang or DEFAULT_TGT_LANG, encoding)
     if fmt == "jsonl":
         from .jsonl import JsonlReader
 
-        return JsonlReader(stream, name, src_lang or DEFAULT_SRC_LANG, tgt_lang or DEFAULT_TGT_LANG)
+        return JsonlReader(stream, name, src_lang or DEFAULT_SRC_LANG, tgt_lang or DEFAULT_TGT_LANG, encoding)
     raise UsageError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
-__all__ = ["FORMATS", "detect_format", "unit_reader"]
+def check_length(text: str, where: str, side: str) -> None:
+    """Refuse a ``side`` (source or target) longer than :data:`MAX_SEGMENT_CHARS`."""
+    if len(text) > MAX_SEGMENT_CHARS:
+        raise FormatError(
+            f"{where}: a {side} of {len(text):,} characters, over the limit of "
+            f"{MAX_SEGMENT_CHARS:,} for one translation unit; refused"
+        )
+
+
+__all__ = ["FORMATS", "MAX_SEGMENT_CHARS", "check_length", "detect_format", "unit_reader"]

@@ -8,16 +8,20 @@ keeps the markup exactly.
 
 from __future__ import annotations
 
-import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TextIO
 
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
+from ..textio import text_lines
+from . import check_length
 from .inline import clean_text, native_text, segment_xml
 
+# A \u escape in the surrogate range: either half of a pair (fine) or a lone half (not text).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 FIELDS = ("id", "source", "target", "src_lang", "tgt_lang", "origin", "status", "model", "author",
           "prev_source", "next_source", "created_at", "updated_at")
 
@@ -30,26 +34,33 @@ class JsonlReader:
     name: str
     src_lang: str
     tgt_lang: str
+    encoding: str | None = None
     skipped: dict[str, int] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[tuple[int, TranslationUnit]]:
-        text = io.TextIOWrapper(self.stream, encoding="utf-8-sig", newline="\n")
-        n = 0
-        try:
-            for n, line in enumerate(text, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise FormatError(f"{self.name}:{n}: not JSON ({e.msg})") from None
-                if not isinstance(obj, dict):
-                    raise FormatError(f"{self.name}:{n}: expected a JSON object")
-                unit = self._unit(n, obj)
-                if unit is not None:
-                    yield n, unit
-        except UnicodeDecodeError as e:
-            raise FormatError(f"{self.name}:{n + 1}: not UTF-8 ({e.reason})") from None
+        seen = False
+        for n, line in text_lines(self.stream, self.name, self.encoding, newline="\n"):
+            if not line.strip():
+                continue
+            seen = True
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise FormatError(f"{self.name}:{n}: not JSON ({e.msg})") from None
+            except ValueError as e:  # an integer of more than 4300 digits
+                raise FormatError(f"{self.name}:{n}: not usable JSON ({str(e).split(':')[0]})") from None
+            except RecursionError:  # [[[[...: nesting deeper than the interpreter's stack
+                raise FormatError(f"{self.name}:{n}: JSON nested too deeply") from None
+            if not isinstance(obj, dict):
+                raise FormatError(f"{self.name}:{n}: expected a JSON object")
+            if _SURROGATE_ESCAPE.search(line) and _has_lone_surrogate(obj):
+                raise FormatError(f"{self.name}:{n}: a \\u escape of half a surrogate pair (\\ud800-"
+                                  "\\udfff alone) is not a character; refused")
+            unit = self._unit(n, obj)
+            if unit is not None:
+                yield n, unit
+        if not seen:
+            raise FormatError(f"{self.name}: empty file, nothing to import")
 
     def _unit(self, n: int, obj: dict) -> TranslationUnit | None:
         from .tmx import parse_seg_xml
@@ -58,7 +69,7 @@ class JsonlReader:
         props = obj.get("props") or {}
         if not isinstance(props, dict):
             raise FormatError(f"{where}: props must be an object")
-        props = dict(props)
+        props = _checked_props(props, where)
         codes = {}
         sides = {}
         for side in ("source", "target"):
@@ -72,6 +83,8 @@ class JsonlReader:
                 raise FormatError(f"{where}: no {side!r} string")
         if codes:
             props["codes"] = codes
+        check_length(sides["source"], where, "source")
+        check_length(sides["target"], where, "target")
         if not sides["source"].strip() or not sides["target"].strip():
             self.skipped["with an empty source or target"] = self.skipped.get("with an empty source or target", 0) + 1
             return None
@@ -88,6 +101,44 @@ class JsonlReader:
             prev_source=_str(obj.get("prev_source")), next_source=_str(obj.get("next_source")),
             created_at=_str(obj.get("created_at")), updated_at=_str(obj.get("updated_at")), props=props,
         )
+
+
+def _has_lone_surrogate(obj) -> bool:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _checked_props(props: dict, where: str) -> dict:
+    """``props`` without what only this reader may set, and with the keys the TMX writer reads
+    back in the shape it expects: a hand-made file must not leave a unit that breaks export."""
+    props = {k: v for k, v in props.items() if k != "codes"}  # codes come from *_tmx only
+    if "tuid" in props and not isinstance(props["tuid"], str):
+        raise FormatError(f"{where}: props.tuid must be a string")
+    tmx = props.get("tmx")
+    if tmx is not None and not _tmx_props_ok(tmx):
+        raise FormatError(f"{where}: props.tmx is not what tmtool writes (see `tmtool tm export`)")
+    return props
+
+
+def _tmx_props_ok(tmx) -> bool:
+    def strings(v) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    def attrs(v) -> bool:
+        return isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+
+    def props(v) -> bool:
+        return isinstance(v, list) and all(strings(p) and 2 <= len(p) <= 3 for p in v)
+
+    def tuv(v) -> bool:
+        return isinstance(v, dict) and attrs(v.get("attrs", {})) and strings(v.get("notes", [])) \
+            and props(v.get("props", []))
+
+    return isinstance(tmx, dict) and attrs(tmx.get("tu", {})) and strings(tmx.get("notes", [])) \
+        and props(tmx.get("props", [])) and tuv(tmx.get("src", {})) and tuv(tmx.get("tgt", {}))
 
 
 def _str(value) -> str | None:

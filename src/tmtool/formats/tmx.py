@@ -4,7 +4,9 @@ The reader parses with lxml's ``iterparse`` (no entity resolution, no network, n
 libxml2's size limits on) and refuses any document whose DOCTYPE declares entities: that is
 where billion-laughs and XXE live, and no real TMX file needs one. Each ``<tu>`` is turned into
 one :class:`TranslationUnit` for the requested language pair and then dropped from memory, so
-a file of a million units never sits in memory.
+a file of a million units never sits in memory; one ``<tu>`` is held to :data:`MAX_TU_BYTES`
+and :data:`MAX_TU_ELEMENTS`, and each side to :data:`~tmtool.formats.MAX_SEGMENT_CHARS`, so a
+hostile unit cannot take the memory either (issue 5).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import IO, TextIO
 
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
-from .inline import clean_text, escape_attr, escape_text, marker, segment_xml
+from . import MAX_SEGMENT_CHARS, check_length
+from .inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
+from .xmlsource import XML_MAX_DEPTH, XmlSource, line_column, syntax_error
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 INLINE_CODES = frozenset({"bpt", "ept", "it", "ph", "ut"})
@@ -40,6 +44,12 @@ OWN_PROPS = (PROP_ORIGIN, PROP_STATUS, PROP_MODEL, PROP_PREV, PROP_NEXT, PROP_TU
 _OLD_CODES = {"in": "id", "iw": "he", "ji": "yi", "jw": "jv", "mo": "ro"}
 _TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})")
+#: The most bytes of the file one ``<tu>`` may span, and the most elements inside it (inline
+#: tags, props, notes): beyond either the file is refused before the unit is built in memory.
+MAX_TU_BYTES = 16 * 2**20
+MAX_TU_ELEMENTS = 20_000
+#: Inline codes one side can hold: each is one marker character of a Private Use plane.
+MAX_INLINE_CODES = MARK_LAST - MARK_BASE + 1
 
 
 # -- languages ---------------------------------------------------------------------------
@@ -112,6 +122,7 @@ class TmxReader:
     version: str = ""
     skipped: dict[str, int] = field(default_factory=dict)
     own: bool = False  # written by tmtool: restore origin, status, model and context
+    encoding: str | None = None  # overrides the XML declaration (a BOM still wins)
 
     def __post_init__(self) -> None:
         self._src_given = self.src_lang is not None
@@ -121,12 +132,16 @@ class TmxReader:
     def __iter__(self) -> Iterator[tuple[int, TranslationUnit]]:
         from lxml import etree
 
+        src = XmlSource(self.stream, self.name, check_declared=self.encoding is None)
         context = etree.iterparse(
-            self.stream, events=("start", "end"), resolve_entities=False, no_network=True,
+            src, events=("start", "end"), resolve_entities=False, no_network=True,
             load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
+            encoding=self.encoding,
         )
         root = None
         line = 1
+        tu_start: int | None = None  # bytes read when the current <tu> began
+        tu_elements = 0
         try:
             for event, el in context:
                 line = el.sourceline or line
@@ -134,12 +149,19 @@ class TmxReader:
                     root = el
                     self._check_root(el)
                     continue
-                if event != "end":
+                if event == "start":
+                    if tu_start is not None:
+                        tu_elements += 1
+                        self._check_tu_size(src.bytes - tu_start, tu_elements, line)
+                    elif _local(el.tag) == "tu":
+                        tu_start, tu_elements = src.bytes, 0
                     continue
                 tag = _local(el.tag)
                 if tag == "header":
                     self._read_header(el)
                 elif tag == "tu":
+                    self._check_tu_size(src.bytes - (tu_start or 0), tu_elements, el.sourceline or line)
+                    tu_start = None
                     unit = self._read_tu(el)
                     if unit is not None:
                         yield el.sourceline or line, unit
@@ -149,9 +171,26 @@ class TmxReader:
                     while el.getprevious() is not None:
                         del parent[0]
         except etree.XMLSyntaxError as e:
-            raise FormatError(f"{self.name}:{e.lineno or line}: not well-formed XML: {e.msg}") from None
+            raise syntax_error(self.name, e, context, src, line) from None
         if root is None:
             raise FormatError(f"{self.name}: empty file, not TMX")
+        if src.lies_about_encoding():
+            raise FormatError(
+                f"{self.name}: declares encoding {src.declared} but its bytes are UTF-8, so its "
+                "accented letters would be stored garbled; fix the declaration or pass --encoding utf-8"
+            )
+
+    def _check_tu_size(self, size: int, elements: int, line: int) -> None:
+        if size > MAX_TU_BYTES:
+            raise FormatError(
+                f"{self.name}:{line}: a <tu> of more than {MAX_TU_BYTES // 2**20} MB; refused "
+                f"(one unit holds at most {MAX_SEGMENT_CHARS:,} characters a side)"
+            )
+        if elements > MAX_TU_ELEMENTS:
+            raise FormatError(
+                f"{self.name}:{line}: a <tu> with more than {MAX_TU_ELEMENTS:,} elements (inline tags, "
+                "props, notes); refused"
+            )
 
     def _check_root(self, el) -> None:
         dtd = el.getroottree().docinfo.internalDTD
@@ -176,6 +215,12 @@ class TmxReader:
             self.src_lang = primary_lang(srclang)
 
     def _read_tu(self, tu) -> TranslationUnit | None:
+        from lxml import etree
+
+        for ref in tu.iter(etree.Entity):
+            # Only an entity the (never loaded) external DTD would define gets here.
+            raise FormatError(f"{self.name}:{ref.sourceline or tu.sourceline}: the entity reference "
+                              f"{ref.text} is not defined (tmtool loads no DTD); refused")
         tuvs = [c for c in tu if _local(c.tag) == "tuv"]
         if self.src_lang is None:
             srclang = tu.get("srclang") or (_tuv_lang(tuvs[0]) if tuvs else "")
@@ -192,6 +237,8 @@ class TmxReader:
             return self._skip(f"without a {self.tgt_lang} variant")
         source, src_codes = _seg(src, self.name)
         target, tgt_codes = _seg(tgt, self.name)
+        check_length(source, f"{self.name}:{src.sourceline}", "source")
+        check_length(target, f"{self.name}:{tgt.sourceline}", "target")
         if not source.strip():
             return self._skip("with an empty source")
         if not target.strip():
@@ -326,10 +373,10 @@ def _seg(tuv, name: str) -> tuple[str, list[dict]]:
     seg = next((c for c in tuv if _local(c.tag) == "seg"), None)
     if seg is None:
         raise FormatError(f"{name}:{tuv.sourceline}: <tuv> without <seg>")
-    return seg_content(seg)
+    return seg_content(seg, f"{name}:{seg.sourceline}")
 
 
-def seg_content(seg) -> tuple[str, list[dict]]:
+def seg_content(seg, where: str = "<seg>") -> tuple[str, list[dict]]:
     """The text of a ``<seg>`` element with inline markers, and the codes they stand for."""
     from lxml import etree
 
@@ -338,6 +385,9 @@ def seg_content(seg) -> tuple[str, list[dict]]:
 
     def walk(el) -> None:
         tag = _local(el.tag)
+        if tag in INLINE_CODES or tag in ("hi", "sub"):
+            if len(codes) + 2 > MAX_INLINE_CODES:
+                raise FormatError(f"{where}: more than {MAX_INLINE_CODES:,} inline tags in one segment; refused")
         if tag in INLINE_CODES:
             parts.append(marker(len(codes)))
             codes.append({"tag": tag, "attrs": dict(el.attrib), "xml": _inner_xml(el, etree)})
@@ -375,8 +425,12 @@ def parse_seg_xml(fragment: str, where: str) -> tuple[str, list[dict]]:
     try:
         seg = etree.fromstring(f"<seg>{fragment}</seg>", parser)
     except etree.XMLSyntaxError as e:
-        raise FormatError(f"{where}: inline markup is not well-formed XML: {e.msg}") from None
-    return seg_content(seg)
+        msg = line_column(e.msg or "")
+        if "XML_PARSE_HUGE" in msg:
+            raise FormatError(f"{where}: inline markup nested more than {XML_MAX_DEPTH} deep or "
+                              "too long; refused") from None
+        raise FormatError(f"{where}: inline markup is not well-formed XML: {msg}") from None
+    return seg_content(seg, where)
 
 
 # -- writing -----------------------------------------------------------------------------

@@ -8,13 +8,14 @@ trip keeps the words and loses the tags (use TMX or JSONL to keep them).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TextIO
 
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
+from ..textio import text_lines
+from . import check_length
 from .inline import clean_text, native_text
 
 COLUMNS = ("source", "target", "src_lang", "tgt_lang", "origin", "status", "model", "author",
@@ -51,34 +52,34 @@ class TsvReader:
     name: str
     src_lang: str
     tgt_lang: str
+    encoding: str | None = None
     skipped: dict[str, int] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[tuple[int, TranslationUnit]]:
-        text = io.TextIOWrapper(self.stream, encoding="utf-8-sig", newline="")
         columns: list[str] | None = None
-        n = 0
-        try:
-            for n, raw in enumerate(text, 1):
-                line = raw.rstrip("\r\n")
-                if not line.strip():
+        for n, raw in text_lines(self.stream, self.name, self.encoding, newline=""):
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                continue
+            cells = line.split("\t")
+            if columns is None:
+                lowered = [c.strip().lower() for c in cells]
+                if "source" in lowered and "target" in lowered:
+                    columns = lowered
                     continue
-                cells = line.split("\t")
-                if columns is None:
-                    lowered = [c.strip().lower() for c in cells]
-                    if "source" in lowered and "target" in lowered:
-                        columns = lowered
-                        continue
-                    columns = ["source", "target"] + [f"_{i}" for i in range(2, 64)]
-                unit = self._unit(n, dict(zip(columns, (unescape_cell(c) for c in cells))))
-                if unit is not None:
-                    yield n, unit
-        except UnicodeDecodeError as e:
-            raise FormatError(f"{self.name}:{n + 1}: not UTF-8 ({e.reason})") from None
+                columns = ["source", "target"] + [f"_{i}" for i in range(2, 64)]
+            unit = self._unit(n, dict(zip(columns, (unescape_cell(c) for c in cells))))
+            if unit is not None:
+                yield n, unit
+        if columns is None:
+            raise FormatError(f"{self.name}: empty file, nothing to import")
 
     def _unit(self, n: int, row: dict[str, str]) -> TranslationUnit | None:
         if "target" not in row:
             raise FormatError(f"{self.name}:{n}: expected source<TAB>target, found one column")
         source, target = clean_text(row["source"]), clean_text(row["target"])
+        check_length(source, f"{self.name}:{n}", "source")
+        check_length(target, f"{self.name}:{n}", "target")
         if not source.strip() or not target.strip():
             self.skipped["with an empty source or target"] = self.skipped.get("with an empty source or target", 0) + 1
             return None

@@ -78,10 +78,12 @@ class MemoryIO(MemoryLookup):
 
         if status is not None and status not in STATUSES:
             raise UsageError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
-        fmt = detect_format(path, fmt)
         name = "<stdin>" if str(path) == "-" else str(path)
         started = time.perf_counter()
+        # Opened before its format is guessed from its name: a missing file or a directory
+        # is said to be one, whatever its name.
         with _open_binary(path) as stream:
+            fmt = detect_format(path, fmt)
             reader = unit_reader(stream, fmt, name, src_lang, tgt_lang, encoding)
             report = ImportReport(name, fmt, src_lang, tgt_lang)
             self._bulk_import()
