@@ -15,11 +15,10 @@ a lower-case word, or an ellipsis followed by lower case.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from ..records import Segment
+from ..segment.segmenter import text_blocks
 
-LINE_END = re.compile(r"\r\n?|\n")
 
 # Titles and abbreviations that are followed by a capitalised word inside a sentence.
 _NEVER_END = frozenset(
@@ -80,49 +79,16 @@ _OPENERS = frozenset(
 def segment_english(text: str) -> list[Segment]:
     """Split English ``text`` into segments with offsets, paragraph and line numbers."""
     segments: list[Segment] = []
-    paragraph = 0
-    seen_text = False
-    blank_since = False
-    for line_no, (ls, le) in enumerate(_lines(text)):
-        line = text[ls:le]
-        stripped = line.strip()
-        if not stripped:
-            blank_since = True
-            continue
-        if seen_text and blank_since:
-            paragraph += 1
-        seen_text, blank_since = True, False
-        offset = ls + len(line) - len(line.lstrip())
-        for a, b in split_sentences(stripped):
-            segments.append(
-                Segment(len(segments), offset + a, offset + b, stripped[a:b], paragraph, line_no)
-            )
+    for line_no, start, end, paragraph in text_blocks(text):
+        line = text[start:end]
+        for a, b in split_sentences(line):
+            segments.append(Segment(len(segments), start + a, start + b, line[a:b], paragraph, line_no))
     return segments
 
 
 def segment_lines(text: str) -> list[Segment]:
     """One segment per non-blank line (for text that is already one sentence per line)."""
-    segments: list[Segment] = []
-    paragraph = 0
-    seen_text = False
-    blank_since = False
-    for line_no, (ls, le) in enumerate(_lines(text)):
-        line = text[ls:le]
-        stripped = line.strip()
-        if not stripped:
-            blank_since = True
-            continue
-        if seen_text and blank_since:
-            paragraph += 1
-        seen_text, blank_since = True, False
-        start = ls + len(line) - len(line.lstrip())
-        segments.append(Segment(len(segments), start, start + len(stripped), stripped, paragraph, line_no))
-    return segments
-
-
-def _lines(text: str) -> Iterator[tuple[int, int]]:
-    pos = 0
-    for m in LINE_END.finditer(text):
-        yield pos, m.start()
-        pos = m.end()
-    yield pos, len(text)
+    return [
+        Segment(i, start, end, text[start:end], paragraph, line_no)
+        for i, (line_no, start, end, paragraph) in enumerate(text_blocks(text))
+    ]

@@ -85,25 +85,32 @@ class Segmenter:
         segments: list[Segment] = []
         append = segments.append
         breaks = self.splitter.breaks
-        paragraph = 0
-        seen_text = False
-        blank_since = False
-        for line_no, (ls, le) in enumerate(_lines(text)):
-            line = text[ls:le]
-            rest = line.lstrip()
-            if not rest:
-                blank_since = True
-                continue
-            if seen_text and blank_since:
-                paragraph += 1
-            seen_text, blank_since = True, False
-            start = le - len(rest)
-            end = start + len(rest.rstrip())
+        for line_no, start, end, paragraph in text_blocks(text):
             for stop, nxt in breaks(text, start, end):
                 append(Segment(len(segments), start, stop, text[start:stop], paragraph, line_no))
                 start = nxt
             append(Segment(len(segments), start, end, text[start:end], paragraph, line_no))
         return segments
+
+
+def text_blocks(text: str) -> Iterator[tuple[int, int, int, int]]:
+    """``(line number, start, end, paragraph)`` of each non-blank line, without its surrounding
+    whitespace. A segment never crosses a line; a blank line (only whitespace, NBSP included)
+    starts a new paragraph. Every segmenter (Indonesian, English, one per line) builds on this."""
+    paragraph = 0
+    seen_text = False
+    blank_since = False
+    for line_no, (ls, le) in enumerate(_lines(text)):
+        line = text[ls:le]
+        rest = line.lstrip()
+        if not rest:
+            blank_since = True
+            continue
+        if seen_text and blank_since:
+            paragraph += 1
+        seen_text, blank_since = True, False
+        start = le - len(rest)
+        yield line_no, start, start + len(rest.rstrip()), paragraph
 
 
 def _lines(text: str) -> Iterator[tuple[int, int]]:
