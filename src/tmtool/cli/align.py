@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
+from ..config import current_user, default_model
 from ..errors import UsageError
 from ..textio import read_text
 from . import cli, open_tm, tm_exists
 from .segment import make_segmenter, segmenter_options
-from .translate import _tsv_cell
+from .translate import _tsv_cell, unit_options
 
 FORMATS = ("table", "jsonl", "tsv", "beads")
 #: Pairs under this confidence are listed after storing, for review first.
@@ -38,13 +38,11 @@ from ..review import DOUBTFUL_ALIGNMENT as REVIEW_BELOW
                    "(Vecalign's [src]:[tgt] lines).")
 @click.option("--lines", is_flag=True,
               help="Both files already hold one sentence per line: do not split lines.")
-@click.option("--backend", default="transformers", show_default=True, help="Translation engine.")
+@click.option("--backend", default="auto", show_default=True,
+              help="Translation engine for the MT-assisted scorer: auto (ct2 when installed), ct2, transformers.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=16, show_default=True)
-@click.option("--source-lang", default=DEFAULT_SRC_LANG, show_default=True)
-@click.option("--target-lang", default=DEFAULT_TGT_LANG, show_default=True)
-@click.option("--author", default=None, help="Recorded on new units [default: your user name].")
-@click.option("--encoding", default=None, help="Input encoding when it is not UTF-8 (a BOM always wins).")
+@unit_options
 @segmenter_options
 @click.pass_context
 def align(

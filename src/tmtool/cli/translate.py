@@ -17,6 +17,15 @@ from .segment import segmenter_options, make_segmenter
 FORMATS = ("text", "jsonl", "tsv")
 
 
+def unit_options(f):
+    """--source-lang, --target-lang, --author and --encoding, for every command that stores units."""
+    f = click.option("--encoding", default=None,
+                     help="Input encoding when it is not UTF-8 (a BOM always wins).")(f)
+    f = click.option("--author", default=None, help="Recorded on new units [default: your user name].")(f)
+    f = click.option("--target-lang", default=DEFAULT_TGT_LANG, show_default=True)(f)
+    return click.option("--source-lang", default=DEFAULT_SRC_LANG, show_default=True)(f)
+
+
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True, path_type=str))
 @click.option("-o", "--output", default="-", show_default=True, help="Output file; - is stdout.")
@@ -49,10 +58,7 @@ FORMATS = ("text", "jsonl", "tsv")
 @click.option("--no-reuse", is_flag=True, help="Send every segment to the model, even if the memory has it.")
 @click.option("--fuzzy-reuse", "fuzzy_reuse", type=click.IntRange(1, 100), default=None, metavar="MIN",
               help="Use a fuzzy match scoring >= MIN instead of the model (a draft to review) [default: off].")
-@click.option("--source-lang", default=DEFAULT_SRC_LANG, show_default=True)
-@click.option("--target-lang", default=DEFAULT_TGT_LANG, show_default=True)
-@click.option("--author", default=None, help="Recorded on new units [default: your user name].")
-@click.option("--encoding", default=None, help="Input encoding when it is not UTF-8 (a BOM always wins).")
+@unit_options
 @segmenter_options
 @click.pass_context
 def translate(
