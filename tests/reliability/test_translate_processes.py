@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import random
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
 
 from conftest import ARTICLE, ARTICLE_EN
+from reliability_support import check_memory, tmtool_cmd as tmtool
 
 pytestmark = pytest.mark.slow
-
-
-def tmtool(tm, *args):
-    return [sys.executable, "-m", "tmtool", "--tm", str(tm), *map(str, args)]
-
-
-def check_memory(tm) -> int:
-    """Integrity, no duplicate pairs, every linked segment points at a unit; returns the unit count."""
-    db = sqlite3.connect(tm)
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-        dupes = db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM units GROUP BY src_lang, tgt_lang, source_hash, target_hash "
-            "HAVING count(*) > 1)"
-        ).fetchone()[0]
-        assert dupes == 0
-        return db.execute("SELECT count(*) FROM units").fetchone()[0]
-    finally:
-        db.close()
 
 
 def test_parallel_translations_of_one_memory_all_succeed(tm_path, tiny_model, tmp_path):
