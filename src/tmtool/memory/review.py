@@ -345,15 +345,6 @@ class ReviewStore:
                       new_origin="human")
         return self.get_unit(tu_id)
 
-    def set_segment_matches(self, doc_id: int, matches: dict[int, int | None]) -> None:
-        """Record how each segment (by index) of document ``doc_id`` was obtained: the TM match
-        score its target came from, 0 for the model."""
-        with self.atomic():
-            self._write_many(
-                "UPDATE segments SET match = ? WHERE doc_id = ? AND idx = ?",
-                [(m, doc_id, idx) for idx, m in matches.items()],
-            )
-
     def save_scores(
         self,
         name: str,
