@@ -232,8 +232,8 @@ def stats(ctx, as_json):
              f"{s['file_bytes'] / 1e6:.1f} MB"]
     for p in s["pairs"]:
         lines.append(f"  {p['src_lang']}->{p['tgt_lang']}: {p['units']} units")
-    lines.append("  origin: " + ", ".join(f"{k} {v}" for k, v in s["origins"].items()))
-    lines.append("  status: " + ", ".join(f"{k} {v}" for k, v in s["statuses"].items()))
+    lines.append("  origin: " + (", ".join(f"{k} {v}" for k, v in s["origins"].items()) or "none"))
+    lines.append("  status: " + (", ".join(f"{k} {v}" for k, v in s["statuses"].items()) or "none"))
     lines.append(f"  sources with several targets: {s['sources_with_several_targets']} "
                  f"({s['extra_targets']} extra units)")
     fi = s["fuzzy_index"]

@@ -80,7 +80,7 @@ def resolve(model: str, *, download: bool = True) -> Path:
     except (LocalEntryNotFoundError, OSError, ValueError):
         pass
     if not download:
-        raise ModelError(not_cached_message(model, "downloading was not asked for"))
+        raise ModelError(not_cached_message(model, "this command does not download"))
     if offline_mode():
         raise ModelError(not_cached_message(model, "HF_HUB_OFFLINE is set"))
     if not hub_reachable():
