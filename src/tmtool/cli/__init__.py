@@ -21,9 +21,11 @@ class TmtoolGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TmtoolError as e:
-            if e.exit_code == 2:
-                raise click.UsageError(str(e), ctx) from None
-            raise click.ClickException(str(e)) from None
+            # One line, whatever the error; a usage error (options that do not fit together)
+            # exits 2 like click's own, without repeating the usage lines above it.
+            error = click.ClickException(str(e))
+            error.exit_code = e.exit_code if e.exit_code in (1, 2) else 1
+            raise error from None
         except BrokenPipeError:
             # `tmtool translate ... | head`: the reader left; that is not an error of ours.
             sys.stderr.close()
