@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         child(f"naive-{beams}", f"transformers, one sentence at a time, {b}", "hf", len(naive),
               beams=beams, batch=1)
         child(f"hf-{beams}", f"transformers, batch {hf_batch}, {b}", "hf", hf_n, beams=beams, batch=hf_batch)
-        ct2_tokens = 4096 // (beams + 1)  # tmtool's default budget (CT2Translator.BATCH_TOKENS)
+        ct2_tokens = 2048 // beams  # tmtool's default budget (CT2Translator.BATCH_TOKENS / beams)
         child(f"ct2-int8-{beams}", f"CTranslate2 int8, batches of {ct2_tokens} tokens, {b}", "ct2", n,
               beams=beams, batch=ct2_tokens, compute_type="int8")
         if beams == 1 and (os.cpu_count() or 1) > 1 and args.threads == 1:

@@ -50,7 +50,7 @@ def unit_options(f):
               help="Most sentences in one batch [default: 128 for ct2, 64 for transformers].")
 @click.option("--max-batch-tokens", type=click.IntRange(1, 10**6), default=None,
               help="Most source tokens (padding included) in one batch "
-              "[default: 4096 / (beams + 1) for ct2, 2048 / beams for transformers].")
+              "[default: 2048 / beams].")
 @click.option("--threads", type=click.IntRange(1, 1024), default=None,
               help="CPU threads for the model [default: one fewer than the cores, at most 8].")
 @click.option("--output-tokens", type=click.IntRange(1, 4096), default=None, hidden=True,

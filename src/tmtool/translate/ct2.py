@@ -112,10 +112,12 @@ class CT2Translator(Translator):
 
     # Batches are sized by tokens. On the opus-mt shape, one core, int8: greedy throughput is
     # flat from about 55 sentences of 37 tokens (0.32 GB) while memory keeps growing (113: 0.55
-    # GB); with 6 beams 16-20 sentences run a third faster than 6-10 (0.38-0.41 GB). A budget of
-    # BATCH_TOKENS / (beams + 1) source tokens, padding included, gives both: 2048 greedy, 585
-    # with 6 beams (docs/performance.md).
-    BATCH_TOKENS = 4096
+    # GB). With 6 beams the working memory grows with sentences x beams: batches of 585 source
+    # tokens peaked at 0.37 GB, 400 at 0.32, 340 at 0.28, for 6.5, 6.2-6.3 and 6.3 sentences/s.
+    # A budget of BATCH_TOKENS / beams source tokens, padding included, as in the transformers
+    # backend, keeps beams within the memory greedy decoding uses: 2048 greedy, 341 with 6 beams
+    # (docs/performance.md).
+    BATCH_TOKENS = 2048
     default_batch_size = 128
 
     def __init__(
@@ -147,7 +149,7 @@ class CT2Translator(Translator):
         self.tokenizer = SpmTokenizer(path)
         self.max_source_tokens = settings.get("max_source_tokens") or 512
         self.beams = beams or settings.get("num_beams") or 1
-        self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // (self.beams + 1))
+        self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // self.beams)
         # Output length as transformers counts it: its max_length includes the decoder start
         # token, and with forced_eos_token_id the last step is spent on a forced </s>, which
         # CTranslate2 leaves out when it stops at its limit.
