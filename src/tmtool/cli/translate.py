@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
 from ..textio import read_text
 from . import cli, open_tm, write_output
@@ -53,6 +53,9 @@ def unit_options(f):
               "[default: 2048 / beams].")
 @click.option("--threads", type=click.IntRange(1, 1024), default=None,
               help="CPU threads for the model [default: one fewer than the cores, at most 8].")
+@click.option("--shortlist", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FILE",
+              help="ct2 only: score only the target words FILE allows for each batch (from `tmtool model "
+              "shortlist`); faster, and may change a translation [default: off].")
 @click.option("--output-tokens", type=click.IntRange(1, 4096), default=None, hidden=True,
               help="Decode exactly N tokens per sentence (benchmarks only: equal work in every engine).")
 @click.option("--no-reuse", is_flag=True, help="Send every segment to the model, even if the memory has it.")
@@ -63,7 +66,7 @@ def unit_options(f):
 @click.pass_context
 def translate(
     ctx, input_path, output, fmt, doc_name, model, backend, compute_type, device, beams, batch_size,
-    max_batch_tokens, threads, output_tokens,
+    max_batch_tokens, threads, shortlist, output_tokens,
     no_reuse, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev,
 ):
     """Translate INPUT (a text file, or - for stdin) through the translation memory.
@@ -91,13 +94,22 @@ def translate(
                          "(the input is empty or only whitespace)")
     segmenter = make_segmenter(srx, abbrev)
     model = model or default_model()
+    extra = {}
+    if shortlist is not None:
+        # Checked before the memory is touched: a mistake here must not leave a document behind.
+        from ..translate import resolve_backend
+        from ..translate.shortlist import check_file
+
+        if resolve_backend(backend) != "ct2":
+            raise UsageError("--shortlist needs the ct2 backend (pip install 'tmtool[ct2]'; --backend ct2)")
+        extra["shortlist"] = check_file(Path(shortlist))
 
     def load():
         if _interactive():
             click.echo(f"Loading {model} ...", err=True)
         return get_translator(
             backend, model=model, device=device, beams=beams, threads=threads, compute_type=compute_type,
-            fixed_output_tokens=output_tokens, notify=lambda message: click.echo(message, err=True),
+            fixed_output_tokens=output_tokens, notify=lambda message: click.echo(message, err=True), **extra,
         )
 
     with open_tm(ctx, create=True) as tm, _Progress() as progress:

@@ -130,6 +130,7 @@ class CT2Translator(Translator):
         compute_type: str | None = "auto",
         max_new_tokens: int | None = None,
         fixed_output_tokens: int | None = None,
+        shortlist: str | Path | None = None,
         notify: Callable[[str], None] | None = None,
     ):
         self.model_id = model
@@ -139,9 +140,22 @@ class CT2Translator(Translator):
         self.path = path
         settings = ct2_cache.read_manifest(path) or {}
         self.threads = threads or default_threads()
+        self.shortlist = None
+        load_from = path
+        if shortlist is not None:
+            from .shortlist import check_file
+
+            self.shortlist = check_file(Path(shortlist))
+            try:
+                load_from, digest = ct2_cache.shortlist_view(path, self.shortlist)
+            except OSError as e:
+                raise ModelError(f"cannot prepare the shortlist in {ct2_cache.cache_root()}: "
+                                 f"{e.strerror or e}") from None
+            # Translations made with a restricted vocabulary say so in their provenance.
+            self.model_id = f"{model}+shortlist:{digest[:12]}"
         try:
             self.engine = ctranslate2.Translator(
-                str(path), device=self.device, compute_type=self.compute_type,
+                str(load_from), device=self.device, compute_type=self.compute_type,
                 intra_threads=self.threads, inter_threads=1,
             )
         except (RuntimeError, ValueError, OSError) as e:
@@ -170,6 +184,10 @@ class CT2Translator(Translator):
         }
         if settings.get("suppress_sequences"):
             self.options["suppress_sequences"] = settings["suppress_sequences"]
+        if self.shortlist is not None:
+            self.options["use_vmap"] = True
+            # One ordinary source token: a full-vocabulary step on it resets the output layer.
+            self._reset_input = [self.tokenizer.encode(".")[0]]
 
     def count_tokens(self, texts):
         return self.tokenizer.count(texts)
@@ -177,6 +195,13 @@ class CT2Translator(Translator):
     def translate_batch(self, texts: list[str]) -> list[str]:
         tokens = [self.tokenizer.encode(t) for t in texts]
         try:
+            if self.shortlist is not None:
+                # CTranslate2 4.x restricts the output layer to each batch's candidates but keeps
+                # the previous batch's word-id map (it adds to it rather than replacing it), so a
+                # second batch with fewer candidates reads ids past its end ("vector::
+                # _M_range_check"), or worse, the wrong rows. One decoding step without the
+                # shortlist clears the map; it costs about 10 ms against a batch's seconds.
+                self.engine.translate_batch([self._reset_input], beam_size=1, max_decoding_length=1)
             results = self.engine.translate_batch(tokens, **self.options)
         except (RuntimeError, ValueError) as e:
             raise ModelError(f"CTranslate2 failed on a batch ({_first_line(e)}); try a smaller --batch-size") from None

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,40 @@ def converted_models(model: str | None = None) -> list[ConvertedModel]:
                            manifest.get("compute_type", "?"), size, manifest)
         )
     return found
+
+
+def shortlist_view(copy: Path, vmap: Path) -> tuple[Path, str]:
+    """A folder that is the converted ``copy`` plus ``vmap`` as its ``vmap.txt``, and the
+    shortlist's SHA-256.
+
+    CTranslate2 reads a vocabulary map only from the model's own folder, at every load, whether
+    it is used or not; so the plain copy stays without one, and each (copy, shortlist) gets a
+    folder of links to the copy's files under ``<cache>/ct2-shortlist``, made once.
+    """
+    data = Path(vmap).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    root = cache_root() / "ct2-shortlist"
+    target = root / f"{copy.name}-{digest[:16]}"
+    if (target / "vmap.txt").is_file() and (target / "model.bin").exists():
+        return target, digest
+    root.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
+    try:
+        for f in copy.iterdir():
+            if f.name != "vmap.txt":
+                os.symlink(f.resolve(), building / f.name)
+        (building / "vmap.txt").write_bytes(data)
+        building.chmod(0o755)
+        if target.exists():  # a stale view (its copy was converted again): replace it
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            os.rename(building, target)
+        except OSError:
+            if not (target / "vmap.txt").is_file():  # not a concurrent build that won
+                raise
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return target, digest
 
 
 def write_manifest(path: Path, manifest: dict) -> None:

@@ -51,6 +51,8 @@ class SpmTokenizer:
         if self.unk not in self.vocab:
             raise ModelError(f"{directory}: vocab.json has no {self.unk} token")
         self.source = _load_spm(directory / "source.spm")
+        self._target: sentencepiece.SentencePieceProcessor | None = None
+        self._target_path = directory / "target.spm"
         # transformers decodes with the source model unless the vocabularies are separate.
         self.detok = _load_spm(directory / "target.spm") if self.separate_vocabs else self.source
         self._split = re.compile("(" + "|".join(map(re.escape, sorted(self.special, key=len, reverse=True))) + ")")
@@ -72,6 +74,13 @@ class SpmTokenizer:
             tokens += [p if p in self.vocab else self.unk for p in pieces]
         tokens.append(self.eos)
         return tokens
+
+    def encode_target(self, text: str) -> list[str]:
+        """The target tokens of ``text`` as the model would produce them (no ``</s>``): pieces of
+        the target SentencePiece model, ``<unk>`` for those outside the vocabulary."""
+        if self._target is None:
+            self._target = _load_spm(self._target_path)
+        return [p if p in self.vocab else self.unk for p in self._target.encode(text, out_type=str)]
 
     def count(self, texts: Sequence[str]) -> list[int]:
         return [len(self.encode(t)) for t in texts]
