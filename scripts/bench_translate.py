@@ -36,6 +36,7 @@ SCRIPTS = REPO / "scripts"
 ARTICLE = REPO / "examples" / "antara-2022-09-15-xi-aliyev.id.txt"
 DEFAULT_MODEL = REPO / ".cache" / "models" / "random-opus-mt-id-en-seed0"
 OPUS_BEAMS = 6
+OPUS_VOCAB = 54796
 
 
 # ---------------------------------------------------------------- the workload
@@ -102,33 +103,51 @@ def worker_hf(model: Path, sentences: list[str], threads: int, beams: int, batch
 
 
 def worker_ct2(model: Path, sentences: list[str], threads: int, beams: int, batch: int, out_tokens: int,
-               compute_type: str) -> dict:
-    """CTranslate2 driven directly: pre-tokenized input, one translate_batch call."""
+               compute_type: str, shortlist: str | None = None) -> dict:
+    """CTranslate2 driven directly: pre-tokenized input, one translate_batch call (with a
+    shortlist: one call per batch, see below)."""
     import sentencepiece
 
     sys.path.insert(0, str(REPO / "src"))
-    from tmtool.translate import ct2
+    from tmtool.translate import ct2, ct2_cache
 
     converted = ct2.convert_model(str(model), compute_type)  # outside the timing; cached
+    if shortlist:
+        converted, _ = ct2_cache.shortlist_view(converted, Path(shortlist))
     import ctranslate2
 
     sp = sentencepiece.SentencePieceProcessor(model_file=str(model / "source.spm"))
     tokens = [sp.encode(s, out_type=str) + ["</s>"] for s in sentences]
+    options = {"beam_size": beams, "min_decoding_length": out_tokens, "max_decoding_length": out_tokens}
     t0 = time.perf_counter()
     engine = ctranslate2.Translator(str(converted), device="cpu", compute_type=compute_type,
                                     intra_threads=threads, inter_threads=1)
     loaded = time.perf_counter()
-    # Batches of at most `batch` source tokens (padding included), sorted by length: what the
-    # tmtool backend does by default, so that both run at the same settings.
-    results = engine.translate_batch(tokens, max_batch_size=batch, batch_type="tokens", beam_size=beams,
-                                     min_decoding_length=out_tokens, max_decoding_length=out_tokens)
+    if not shortlist:
+        # Batches of at most `batch` source tokens (padding included), sorted by length: what the
+        # tmtool backend does by default, so that both run at the same settings.
+        results = engine.translate_batch(tokens, max_batch_size=batch, batch_type="tokens", **options)
+    else:
+        # CTranslate2 4.x mixes up its word ids when consecutive batches restrict the vocabulary
+        # differently (tmtool/translate/ct2.py); a one-step call without the shortlist between
+        # batches resets it. CTranslate2's own batching would hit the bug, so batch here, alike.
+        results = []
+        order = sorted(range(len(tokens)), key=lambda i: -len(tokens[i]))
+        i = 0
+        while i < len(order):
+            j = i + 1
+            while j < len(order) and (j - i + 1) * len(tokens[order[i]]) <= batch:
+                j += 1
+            engine.translate_batch([tokens[0][:1]], max_decoding_length=1)
+            results += engine.translate_batch([tokens[k] for k in order[i:j]], use_vmap=True, **options)
+            i = j
     done = time.perf_counter()
     return {"load_s": loaded - t0, "translate_s": done - loaded,
             "output_tokens": sum(len(r.hypotheses[0]) for r in results) / len(results)}
 
 
 def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, backend: str,
-                  out_tokens: int, compute_type: str | None) -> dict:
+                  out_tokens: int, compute_type: str | None, shortlist: str | None = None) -> dict:
     """tmtool as a library: load the engine, then translate_document, timing the engine inside."""
     sys.path.insert(0, str(REPO / "src"))
     from tmtool import TranslationMemory
@@ -139,13 +158,16 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
         doc = Path(tmp) / "bench.id.txt"
         write_document(sentences, doc)
         t0 = time.perf_counter()
+        extra = {"shortlist": shortlist} if shortlist else {}
         engine = get_translator(backend, model=str(model), device="cpu", threads=threads, beams=beams,
-                                compute_type=compute_type, fixed_output_tokens=out_tokens)
+                                compute_type=compute_type, fixed_output_tokens=out_tokens, **extra)
         loaded = time.perf_counter()
         inner = engine.translate_batch
         engine_s = [0.0]
+        batches = []  # for counting a shortlist's candidates afterwards, outside the timing
 
         def timed(texts):
+            batches.append(texts)
             start = time.perf_counter()
             try:
                 return inner(texts)
@@ -159,7 +181,59 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
             done = time.perf_counter()
     if result.translated != len(sentences):
         raise SystemExit(f"expected {len(sentences)} translated segments, got {result.translated}")
-    return {"load_s": loaded - t0, "translate_s": done - started, "engine_s": engine_s[0]}
+    out = {"load_s": loaded - t0, "translate_s": done - started, "engine_s": engine_s[0]}
+    if shortlist:
+        table = _read_shortlist(Path(shortlist))
+        candidates = [_candidates(table, [engine.tokenizer.encode(t) for t in texts]) for texts in batches]
+        out["candidates"] = sum(candidates) / len(candidates)
+        out["batches"] = len(candidates)
+    return out
+
+
+# ---------------------------------------------------------------- a shortlist of realistic size
+
+
+def make_shortlist(model: Path, path: Path, per_token: int = 50, frequent: int = 1000, seed: int = 0) -> Path:
+    """A vocabulary shortlist for the random-weights model, as big as a real one would be.
+
+    Its SentencePiece models know only the article's few hundred pieces, so a shortlist counted
+    from data (``tmtool model shortlist``) would allow only those and make the model look faster
+    than a real one could be. This one gives each source piece itself plus ``per_token`` target
+    words drawn at random from the whole 54,796-word vocabulary, and ``frequent`` random words to
+    every batch: the sizes of ``tmtool model shortlist``'s defaults, with less overlap between
+    tokens than real data has, so batches get more candidates than real ones would.
+    """
+    import sentencepiece
+
+    vocab = json.loads((model / "vocab.json").read_text(encoding="utf-8"))
+    specials = {"</s>", "<unk>", "<pad>"}
+    words = [w for w in vocab if w not in specials]  # the "<fillerN>" words stand for real ones
+    sp = sentencepiece.SentencePieceProcessor(model_file=str(model / "source.spm"))
+    rng = random.Random(seed)
+    lines = ["\t" + " ".join(rng.sample(words, frequent))]
+    for i in range(sp.get_piece_size()):
+        piece = sp.id_to_piece(i)
+        if piece in vocab and piece not in specials:
+            lines.append(piece + "\t" + " ".join([piece, *rng.sample(words, per_token)]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _read_shortlist(path: Path) -> dict[str, set[str]]:
+    table: dict[str, set[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        table.setdefault(source, set()).update(targets.split())
+    return table
+
+
+def _candidates(table: dict[str, set[str]], batch: list[list[str]]) -> int:
+    """How many target words the shortlist allows for ``batch`` (CTranslate2 adds 3 specials)."""
+    allowed = set(table.get("", ()))
+    for tokens in batch:
+        for t in tokens:
+            allowed |= table.get(t, set())
+    return len(allowed) + 3
 
 
 WORKERS = {"hf": worker_hf, "ct2": worker_ct2, "tmtool": worker_tmtool}
@@ -258,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"from tmtool.translate import ct2; ct2.convert_model({str(args.model)!r}, {ct!r})")
         run_child([sys.executable, "-c", code])
 
+    shortlist = make_shortlist(args.model, Path(tempfile.mkdtemp(prefix="bench-")) / "random.vmap")
     rows: list[dict] = []
     load_before = os.getloadavg()
 
@@ -273,9 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         row = {"key": key, "label": label, "sentences": count, "rss_gb": rss, "wall_s": wall, **result}
         row["rate"] = count / result["translate_s"]
         rows.append(row)
-        print(f"{label:60} {row['rate']:7.2f} sent/s  {rss:5.2f} GB", file=sys.stderr)
+        extra = f"  {result['candidates']:.0f} candidates per batch" if "candidates" in result else ""
+        print(f"{label:60} {row['rate']:7.2f} sent/s  {rss:5.3f} GB{extra}", file=sys.stderr)
 
-    def cli(key, label, backend, beams, count, compute_type=None):
+    def cli(key, label, backend, beams, count, compute_type=None, shortlist=None):
         if args.only and key not in args.only.split(","):
             return
         with tempfile.TemporaryDirectory() as tmp:
@@ -288,10 +364,12 @@ def main(argv: list[str] | None = None) -> int:
                     "--no-reuse"]  # a repeat must not find the first run's translations
             if compute_type:
                 argv += ["--compute-type", compute_type]
+            if shortlist:
+                argv += ["--shortlist", str(shortlist)]
             _, wall, rss = min((run_child(argv, env) for _ in range(args.repeat)), key=lambda r: r[1])
         rows.append({"key": key, "label": label, "sentences": count, "rss_gb": rss, "wall_s": wall,
                      "translate_s": wall, "rate": count / wall})
-        print(f"{label:60} {count / wall:7.2f} sent/s  {rss:5.2f} GB", file=sys.stderr)
+        print(f"{label:60} {count / wall:7.2f} sent/s  {rss:5.3f} GB", file=sys.stderr)
 
     for beams in beam_settings:
         b = "greedy" if beams == 1 else f"beam {beams}"
@@ -317,6 +395,13 @@ def main(argv: list[str] | None = None) -> int:
               beams=beams, backend="ct2", compute_type="int8")
         cli(f"cli-ct2-{beams}", f"tmtool translate --backend ct2 (int8), {b}, end to end", "ct2", beams, n,
             "int8")
+        # The vocabulary shortlist (tmtool translate --shortlist).
+        child(f"ct2-int8-{beams}-sl", f"CTranslate2 int8, {b}, shortlist", "ct2", n,
+              beams=beams, batch=ct2_tokens, compute_type="int8", shortlist=str(shortlist))
+        child(f"tm-ct2-{beams}-sl", f"tmtool --backend ct2 (int8), {b}, shortlist, excluding load", "tmtool", n,
+              beams=beams, backend="ct2", compute_type="int8", shortlist=str(shortlist))
+        cli(f"cli-ct2-{beams}-sl", f"tmtool translate --backend ct2 (int8), {b}, shortlist, end to end", "ct2",
+            beams, n, "int8", shortlist=shortlist)
         child(f"tm-hf-{beams}", f"tmtool --backend transformers, {b}, excluding load", "tmtool", hf_n,
               beams=beams, backend="transformers", compute_type=None)
         cli(f"cli-hf-{beams}", f"tmtool translate --backend transformers, {b}, end to end", "transformers",
@@ -363,7 +448,7 @@ def render(report: dict) -> str:
         "|---|---|---|---|",
     ]
     for r in report["rows"]:
-        lines.append(f"| {r['label']} | {r['sentences']} | {r['rate']:.1f} | {r['rss_gb']:.2f} GB |")
+        lines.append(f"| {r['label']} | {r['sentences']} | {r['rate']:.1f} | {r['rss_gb']:.3f} GB |")
 
     def ratio(a, b):
         return by[a]["rate"] / by[b]["rate"] if a in by and b in by else None
@@ -377,10 +462,23 @@ def render(report: dict) -> str:
         (f"tmtool ct2 (excluding load) / raw CTranslate2, beam {OPUS_BEAMS} (goal >= 0.9)",
          ratio(f"tm-ct2-{OPUS_BEAMS}", f"ct2-int8-{OPUS_BEAMS}")),
         ("tmtool ct2 end to end / raw CTranslate2, greedy", ratio("cli-ct2-1", "ct2-int8-1")),
+        ("tmtool ct2 + shortlist end to end / naive loop, greedy", ratio("cli-ct2-1-sl", "naive-1")),
+        (f"tmtool ct2 + shortlist end to end / naive loop, beam {OPUS_BEAMS}",
+         ratio(f"cli-ct2-{OPUS_BEAMS}-sl", f"naive-{OPUS_BEAMS}")),
+        (f"tmtool ct2 + shortlist (excluding load) / raw CTranslate2 + shortlist, beam {OPUS_BEAMS}",
+         ratio(f"tm-ct2-{OPUS_BEAMS}-sl", f"ct2-int8-{OPUS_BEAMS}-sl")),
+        (f"shortlist speed-up, tmtool end to end, beam {OPUS_BEAMS}",
+         ratio(f"cli-ct2-{OPUS_BEAMS}-sl", f"cli-ct2-{OPUS_BEAMS}")),
+        ("shortlist speed-up, tmtool end to end, greedy", ratio("cli-ct2-1-sl", "cli-ct2-1")),
         ("tmtool transformers (excluding load) / raw transformers batched, greedy", ratio("tm-hf-1", "hf-1")),
     ]
     lines += ["", "| ratio | measured |", "|---|---|"]
     lines += [f"| {label} | {value:.2f} |" for label, value in goals if value is not None]
+    shortlisted = [r for r in report["rows"] if "candidates" in r]
+    if shortlisted:
+        lines += ["", "Shortlist: " + "; ".join(
+            f"{r['label']}: {r['candidates']:,.0f} candidate words per batch on average ({r['batches']} batches)"
+            for r in shortlisted) + f", of {OPUS_VOCAB:,}."]
     overheads = [
         (r["label"], (r["translate_s"] - r["engine_s"]) / r["translate_s"])
         for r in report["rows"] if "engine_s" in r
