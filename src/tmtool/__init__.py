@@ -10,24 +10,38 @@ Nothing imported here loads torch or transformers; a translator does when it is 
 
 __version__ = "0.1.0"
 
-from .errors import TmtoolError  # noqa: E402
-from .memory import TranslationMemory, open_memory  # noqa: E402
-from .pipeline import TranslateResult, translate_document  # noqa: E402
-from .records import Document, Segment, TranslationUnit  # noqa: E402
-from .segment import Segmenter, segment_text  # noqa: E402
-from .translate import Translator, get_translator  # noqa: E402
+from importlib import import_module
 
+# Imported on first use (PEP 562), so that `tmtool --help` does not pay for the memory's,
+# the pipeline's and the segmenter's imports (issue 8: start-up).
+_EXPORTS = {
+    "Document": ".records",
+    "Segment": ".records",
+    "Segmenter": ".segment",
+    "TmtoolError": ".errors",
+    "TranslateResult": ".pipeline",
+    "TranslationMemory": ".memory",
+    "TranslationUnit": ".records",
+    "Translator": ".translate",
+    "get_translator": ".translate",
+    "open_memory": ".memory",
+    "segment_text": ".segment",
+    "translate_document": ".pipeline",
+}
 __all__ = [
-    "Document",
-    "Segment",
-    "Segmenter",
-    "TmtoolError",
-    "TranslateResult",
-    "TranslationMemory",
-    "TranslationUnit",
-    "Translator",
-    "get_translator",
-    "open_memory",
-    "segment_text",
-    "translate_document",
+    "Document", "Segment", "Segmenter", "TmtoolError", "TranslateResult", "TranslationMemory",
+    "TranslationUnit", "Translator", "get_translator", "open_memory", "segment_text", "translate_document",
 ]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tmtool' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_EXPORTS})

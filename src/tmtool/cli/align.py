@@ -18,8 +18,6 @@ from .segment import make_segmenter, segmenter_options
 from .translate import _tsv_cell, unit_options
 
 FORMATS = ("table", "jsonl", "tsv", "beads")
-#: Pairs under this confidence are listed after storing, for review first.
-from ..review import DOUBTFUL_ALIGNMENT as REVIEW_BELOW
 
 
 @cli.command()
@@ -203,6 +201,9 @@ def summary(name: str, result, stored, reused: int, min_confidence: float) -> st
 
 
 def _list_low(name: str, result) -> None:
+    """List the pairs under the confidence `review` puts first."""
+    from ..review import DOUBTFUL_ALIGNMENT as REVIEW_BELOW
+
     low = [(b, s, t) for b, s, t in result.alignment.pairs() if b.confidence < REVIEW_BELOW]
     if not low:
         return
