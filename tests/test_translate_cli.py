@@ -128,8 +128,11 @@ def test_missing_model_directory_is_one_clear_line(tm_path, tmp_path, tiny_model
     r = run("--tm", tm_path, "translate", ARTICLE, "--model", tmp_path / "nope")
     assert r.exit_code == 1
     assert r.output == f"Error: model directory {tmp_path / 'nope'} does not exist\n"
-    # Nothing was translated, but the document is recorded so a later run can resume it.
-    assert sqlite3.connect(tm_path).execute("SELECT count(*) FROM units").fetchone()[0] == 0
+    # The model is loaded before anything is stored: no units, and no document of untranslated
+    # segments left behind.
+    db = sqlite3.connect(tm_path)
+    assert db.execute("SELECT count(*) FROM units").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
 
 
 def test_uncached_hub_model_offline_says_how_to_fix_it(tm_path):

@@ -81,8 +81,14 @@ def translate_document(
     if not segments:
         raise InputError(f"{name}: nothing to translate (the input is empty or only whitespace)")
     keys = [text_hash(s.text) for s in segments]
-    doc_id = tm.save_document(name, text, segments, src_lang, tgt_lang, hashes=keys)
     hits = tm.lookup_exact(dict.fromkeys(s.text for s in segments), src_lang, tgt_lang) if reuse else {}
+    engine = None
+    if fuzzy_reuse is None and any(s.text not in hits for s in segments):
+        # The model will be needed: load it before anything is stored, so that a model that
+        # cannot load leaves no document of untranslated segments behind. (With --fuzzy-reuse
+        # the plan may still answer everything; the model then loads only if it does not.)
+        engine = translator()
+    doc_id = tm.save_document(name, text, segments, src_lang, tgt_lang, hashes=keys)
     plan = tm.plan_reuse(doc_id, segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
                          author=author) if reuse else None
     reused = plan.reused if plan else {}
@@ -97,7 +103,7 @@ def translate_document(
     notes: list[str] = []
     model_id = None
     if todo:
-        engine = translator()
+        engine = engine or translator()
         model_id = engine.model_id
         todo_keys = list(todo)
         firsts = [todo[k][0] for k in todo_keys]
