@@ -299,3 +299,39 @@ def _tmx(body: str, srclang: str = "id") -> str:
         f'<header creationtool="t" creationtoolversion="1" segtype="sentence" o-tmf="t" adminlang="en" '
         f'srclang="{srclang}" datatype="plaintext"/>\n<body>\n{body}</body>\n</tmx>\n'
     )
+
+
+def test_pairs_and_pairs_show_print_inline_tags_not_their_markers(tmp_path, tm_path):
+    """A fuzzy-reused target keeps the TMX unit's inline codes; people see them as short tags."""
+    from click.testing import CliRunner
+
+    from tmtool.cli import cli
+    from tmtool.formats.inline import has_markers
+
+    tmx = tmp_path / "tagged.tmx"
+    tmx.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><tmx version="1.4"><header creationtool="t" '
+        'creationtoolversion="1" segtype="sentence" o-tmf="t" adminlang="en" srclang="id" datatype="plaintext"/>'
+        '<body><tu><tuv xml:lang="id"><seg>Presiden <bpt i="1">&lt;b&gt;</bpt>Jokowi<ept i="1">&lt;/b&gt;</ept>'
+        ' tiba.</seg></tuv><tuv xml:lang="en"><seg>President <bpt i="1">&lt;b&gt;</bpt>Jokowi<ept i="1">'
+        "&lt;/b&gt;</ept> arrived.</seg></tuv></tu></body></tmx>",
+        encoding="utf-8",
+    )
+    doc = tmp_path / "d.id.txt"
+    doc.write_text("Presiden Jokowi tiba.\n", encoding="utf-8")
+
+    def run(*args):
+        result = CliRunner().invoke(cli, ["--tm", str(tm_path), *map(str, args)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("tm", "import", tmx)
+    assert run("translate", doc, "--fuzzy-reuse", 99, "-m", tmp_path / "no-model-needed").startswith(
+        "President <b>Jokowi</b> arrived."
+    )
+    table = run("pairs")
+    assert "President ⟨1⟩Jokowi⟨/1⟩ arrived." in table and not has_markers(table)
+    record = json.loads(run("pairs", "--format", "jsonl"))
+    assert record["target"] == "President ⟨1⟩Jokowi⟨/1⟩ arrived."
+    shown = run("pairs", "show", record["tu_id"])
+    assert "  target  President ⟨1⟩Jokowi⟨/1⟩ arrived." in shown and not has_markers(shown)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import Conflict, NotFound
+from .formats.inline import shown
 from .memory.review import ReviewPair
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def recorded_suggestions(
         m = found.get(pair.segment.index)
         if m is None or m.unit.id == pair.unit.id or m.unit.target == pair.unit.target:
             return None
-        return (m.score, m.unit.source, m.unit.target)
+        return (m.score, shown(m.unit, "source"), shown(m.unit))
 
     return suggest
 
@@ -241,7 +242,7 @@ def describe(
         f"[{position}/{total}] segment #{pair.segment.index + 1} · unit {u.id} · {origin} · {u.status}{how}",
     ]
     lines += _wrapped("source", pair.segment.text, width)
-    lines += _wrapped("target", u.target, width)
+    lines += _wrapped("target", shown(u), width)
     if suggestion:
         lines += _wrapped(f"TM {suggestion[0]}%", suggestion[2], width)
         lines += _wrapped("", f"(the memory's translation of: {suggestion[1]})", width)

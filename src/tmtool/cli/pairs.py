@@ -55,12 +55,14 @@ def pairs(ctx, doc_name, fmt):
 
 
 def _row(pair, fuzzy=None) -> dict:
+    from ..formats.inline import shown
+
     u = pair.unit
     return {
         "index": pair.segment.index,
         "paragraph": pair.segment.paragraph,
         "source": pair.segment.text,
-        "target": u.target if u else None,
+        "target": shown(u) if u else None,
         "origin": u.origin if u else None,
         "status": u.status if u else None,
         "model": u.model if u else None,

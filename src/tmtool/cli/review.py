@@ -132,13 +132,15 @@ def show(ctx, tu_id, as_json):
 
 
 def _describe_unit(unit, uses, scores, history) -> str:
+    from ..formats.inline import shown
+
     model = ""
     if unit.model:
         model = f" ({unit.model})" if unit.origin == "mt" else f" (edited from {unit.model})"
     out = [
         f"unit {unit.id}  {unit.src_lang}->{unit.tgt_lang}  {unit.origin}{model} · {unit.status}",
-        f"  source  {unit.source}",
-        f"  target  {unit.target}",
+        f"  source  {shown(unit, 'source')}",
+        f"  target  {shown(unit)}",
         f"  author  {unit.author or '-'}   created {unit.created_at}   updated {unit.updated_at}",
     ]
     for doc, idx in uses:

@@ -80,6 +80,16 @@ def display_text(text: str, codes: list[dict] | None) -> str:
     return _MARKS.sub(show, text)
 
 
+def shown(unit, side: str = "target") -> str:
+    """``unit.source`` or ``unit.target`` as a person reads it: inline tags as short tags
+    (:func:`display_text`), never the private-use markers they are stored as."""
+    text = getattr(unit, side)
+    if not text or not has_markers(text):
+        return text
+    codes = unit.props.get("codes", {}) if isinstance(unit.props, dict) else {}
+    return display_text(text, codes.get(side))
+
+
 def segment_xml(text: str, codes: list[dict] | None) -> str:
     """``text`` as the content of a TMX ``<seg>``: escaped, with each marker written back as
     the inline element it stands for."""
