@@ -140,8 +140,8 @@ def info(name, as_json):
 @click.option("--max-pairs", type=click.IntRange(1, 10**9), default=500_000, show_default=True,
               help="Stop counting after this many sentence pairs.")
 @click.option("--check", type=click.IntRange(0, 100_000), default=0, show_default=True, metavar="N",
-              help="Then translate N source sentences of the data with and without the shortlist "
-              "and say how many come out the same, and how fast each was (loads the model).")
+              help="Hold N source sentences out of the counts, then translate them with and without "
+              "the shortlist and say how many come out the same, and how fast each was (loads the model).")
 @click.option("--source-lang", default=None, help="Source language of the pairs [default: id].")
 @click.option("--target-lang", default=None, help="Target language of the pairs [default: en].")
 @click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beams for --check [default: the model's].")
