@@ -213,3 +213,18 @@ def test_default_tm_location_and_env_override(tiny_model, tmp_path, monkeypatch)
     monkeypatch.setenv("TMTOOL_TM", str(tmp_path / "elsewhere.sqlite"))
     r = run("docs")
     assert r.exit_code == 1 and "elsewhere.sqlite" in r.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["translate"], "Error: Missing argument 'INPUT'; see 'cli translate --help'"),
+        (["translate", "x.txt", "--beams", "0"],
+         "Error: Invalid value for '--beams': 0 is not in the range 1<=x<=64; see 'cli translate --help'"),
+        (["nosuch"], "Error: No such command 'nosuch'; see 'cli --help'"),
+    ],
+)
+def test_command_line_mistakes_are_one_line_with_exit_2(args, message):
+    r = run(*args)
+    assert r.exit_code == 2
+    assert r.output == message + "\n"

@@ -20,6 +20,14 @@ class TmtoolGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as e:
+            if type(e).__name__ == "NoArgsIsHelpError":  # `tmtool tm`: click shows the group's help
+                raise
+            # click's own parse errors (a bad option value, a missing argument) are one line too.
+            where = e.ctx.command_path if e.ctx is not None else "tmtool"
+            error = click.ClickException(f"{e.format_message().rstrip('.')}; see '{where} --help'")
+            error.exit_code = 2
+            raise error from None
         except TmtoolError as e:
             # One line, whatever the error; a usage error (options that do not fit together)
             # exits 2 like click's own, without repeating the usage lines above it.
