@@ -187,3 +187,22 @@ def test_shortlist_errors_are_one_line_and_leave_the_memory_alone(tiny_model, tm
     assert missing.exit_code == 1
     assert "cannot read the shortlist" in missing.output and len(missing.output.strip().splitlines()) == 1
     assert not tm_path.exists()  # refused before the memory was created
+
+
+def test_a_shortlist_for_another_model_is_refused(tiny_model, tmp_path):
+    other = tmp_path / "other.vmap"
+    other.write_text("\tthe of and\nkucing\tcat cats\nanjing\tdog dogs\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"does not fit .*: \d+% of its words are in the model's vocabulary"):
+        get_translator("ct2", model=str(tiny_model), device="cpu", threads=1, shortlist=other)
+
+
+def test_hostile_shortlist_files_get_one_line_errors(tiny_model, tmp_path, tm_path):
+    binary = tmp_path / "binary.vmap"
+    binary.write_bytes(bytes(range(256)) * 1000)
+    no_tab = tmp_path / "huge-line.vmap"
+    no_tab.write_text("x" * (3 << 20), encoding="utf-8")
+    for path in (binary, no_tab, tmp_path):  # a directory, too
+        r = run("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "--shortlist", path)
+        assert r.exit_code in (1, 2), r.output
+        assert r.output.startswith("Error: ") and r.output.count("\n") == 1, r.output
+    assert not tm_path.exists()

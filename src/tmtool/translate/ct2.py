@@ -140,12 +140,14 @@ class CT2Translator(Translator):
         self.path = path
         settings = ct2_cache.read_manifest(path) or {}
         self.threads = threads or default_threads()
+        self.tokenizer = SpmTokenizer(path)
         self.shortlist = None
         load_from = path
         if shortlist is not None:
-            from .shortlist import check_file
+            from .shortlist import check_file, check_vocabulary
 
             self.shortlist = check_file(Path(shortlist))
+            check_vocabulary(self.shortlist, self.tokenizer.vocab, model)
             try:
                 load_from, digest = ct2_cache.shortlist_view(path, self.shortlist)
             except OSError as e:
@@ -160,7 +162,6 @@ class CT2Translator(Translator):
             )
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"{model}: CTranslate2 cannot load {path} ({_first_line(e)})") from None
-        self.tokenizer = SpmTokenizer(path)
         self.max_source_tokens = settings.get("max_source_tokens") or 512
         self.beams = beams or settings.get("num_beams") or 1
         self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // self.beams)

@@ -255,6 +255,26 @@ def check_file(path: Path) -> Path:
     return path
 
 
+def check_vocabulary(path: Path, vocabulary: set[str], model: str, sample_bytes: int = 4 << 20) -> None:
+    """Refuse a shortlist made for another model: CTranslate2 would quietly map its unknown words
+    to ``<unk>`` and the translations would be garbage. Reads at most ``sample_bytes``."""
+    known = total = 0
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(sample_bytes)
+    except OSError as e:
+        raise ModelError(f"cannot read the shortlist {path}: {e.strerror or e}") from None
+    for line in text.splitlines()[:2000]:
+        for token in line.replace("\t", " ").split():
+            total += 1
+            known += token in vocabulary
+    if total and known / total < 0.5:
+        raise ModelError(
+            f"the shortlist {path} does not fit {model}: {known / total:.0%} of its words are in the model's "
+            "vocabulary; build one for this model with `tmtool model shortlist`"
+        )
+
+
 def _source_pieces(tok: SpmTokenizer) -> list[str]:
     sp = tok.source
     return [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
