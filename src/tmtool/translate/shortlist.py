@@ -93,11 +93,19 @@ def build_shortlist(
     merged_counts = np.zeros(0, dtype=np.int64)
 
     def merge():
+        # Sort the new keys and count runs, then fold them into the running (sorted, unique)
+        # counts: two sorted runs, which a stable sort merges in about linear time.
         nonlocal merged_keys, merged_counts, pair_keys, pending
-        keys = np.concatenate([merged_keys, *pair_keys])
-        weights = np.concatenate([merged_counts, np.ones(pending, dtype=np.int64)])
-        merged_keys, inverse = np.unique(keys, return_inverse=True)
-        merged_counts = np.bincount(inverse, weights=weights).astype(np.int64)
+        if not pair_keys:
+            return
+        raw = np.sort(np.concatenate(pair_keys))
+        starts = np.flatnonzero(np.r_[True, raw[1:] != raw[:-1]])
+        keys = np.concatenate([merged_keys, raw[starts]])
+        counts = np.concatenate([merged_counts, np.diff(np.r_[starts, len(raw)])])
+        order = np.argsort(keys, kind="stable")
+        keys, counts = keys[order], counts[order]
+        firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        merged_keys, merged_counts = keys[firsts], np.add.reduceat(counts, firsts)
         pair_keys, pending = [], 0
 
     used = 0
@@ -113,7 +121,7 @@ def build_shortlist(
         keys = (s[:, None] * size + t[None, :]).ravel()
         pair_keys.append(keys)
         pending += len(keys)
-        if pending > 4_000_000:
+        if pending > 1_000_000:
             merge()
         used += 1
         if max_pairs is not None and used >= max_pairs:
