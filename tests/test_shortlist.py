@@ -206,3 +206,26 @@ def test_hostile_shortlist_files_get_one_line_errors(tiny_model, tmp_path, tm_pa
         assert r.exit_code in (1, 2), r.output
         assert r.output.startswith("Error: ") and r.output.count("\n") == 1, r.output
     assert not tm_path.exists()
+
+
+def test_pairs_from_the_memory_on_both_back_ends(memory_location, tiny_model, tmp_path):
+    """--from-tm reads SQLite and PostgreSQL alike: rejected units and other language pairs left out,
+    inline markers stripped."""
+    from tmtool import TranslationUnit
+    from tmtool.formats.inline import marker
+    from tmtool.memory import open_memory
+
+    with open_memory(memory_location) as tm:
+        tm.add_units([
+            TranslationUnit(None, "Presiden tiba.", "The president arrived.", origin="imported"),
+            TranslationUnit(None, f"Halo {marker(0)}dunia{marker(1)}.", f"Hello {marker(0)}world{marker(1)}.",
+                            origin="imported"),
+            TranslationUnit(None, "Salah.", "Wrong.", origin="imported", status="rejected"),
+            TranslationUnit(None, "Bonjour.", "Hello.", src_lang="fr", origin="imported"),
+        ])
+        assert sorted(sl.pairs_from_memory(tm, "id", "en")) == [
+            ("Halo dunia.", "Hello world."), ("Presiden tiba.", "The president arrived."),
+        ]
+    r = run("--tm", memory_location, "model", "shortlist", tiny_model, "--from-tm", "-o", tmp_path / "m.vmap")
+    assert r.exit_code == 0, r.output
+    assert "2 sentence pairs" in r.output
