@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -85,6 +84,8 @@ def tm_exists(ctx: click.Context) -> bool:
 
 def write_output(path: str, text: str) -> None:
     """Write ``text`` to ``path`` (``-`` is stdout) atomically: a reader never sees half a file."""
+    import tempfile  # here, not at start-up: ~10 ms of `tmtool --help` (issue 8)
+
     if path == "-":
         click.echo(text, nl=False)
         return
@@ -105,6 +106,13 @@ def write_output(path: str, text: str) -> None:
         os.replace(tmp, target)
     except OSError as e:
         raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def terminal_width(default: int) -> int:
+    """The terminal's width in columns (``default`` when not a terminal; ``COLUMNS`` wins)."""
+    import shutil
+
+    return shutil.get_terminal_size((default, 20)).columns
 
 
 def is_special(target: Path) -> bool:

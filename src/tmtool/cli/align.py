@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -13,7 +12,7 @@ import click
 from ..config import current_user, default_model
 from ..errors import UsageError
 from ..textio import read_text
-from . import cli, open_tm, tm_exists
+from . import cli, open_tm, terminal_width, tm_exists
 from .segment import make_segmenter, segmenter_options
 from .translate import _tsv_cell, unit_options
 
@@ -162,7 +161,7 @@ def render(result, fmt: str) -> str:
 
 def table(records: list[dict]) -> str:
     """source │ target │ bead │ confidence, wrapped to the terminal."""
-    width = max(70, shutil.get_terminal_size((110, 20)).columns)
+    width = max(70, terminal_width(110))
     col = (width - 20) // 2
     head = f"{'source':<{col}} │ {'target':<{col}} │ bead │ conf"
     out = [head, "─" * len(head)]

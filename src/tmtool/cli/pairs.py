@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import click
 
 from ..errors import NotFound
-from . import cli, open_tm
+from . import cli, open_tm, terminal_width
 from .translate import _tsv_cell
 
 
@@ -76,7 +75,7 @@ def _table(doc_name: str, rows: list[dict]) -> str:
     """Source and target side by side, wrapped to the terminal, one block per segment."""
     import textwrap
 
-    width = max(60, shutil.get_terminal_size((100, 20)).columns)
+    width = max(60, terminal_width(100))
     col = (width - 8) // 2
     out = [f"{doc_name}: {len(rows)} segments"]
     for row in rows:

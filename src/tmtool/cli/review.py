@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import asdict
 
@@ -12,7 +11,7 @@ import click
 from ..config import current_user
 from ..errors import NotFound
 from ..records import ORIGINS, STATUSES
-from . import cli, open_tm
+from . import cli, open_tm, terminal_width
 from .pairs import pairs
 
 ORIGIN_CHOICES = (*ORIGINS, "tm")
@@ -75,7 +74,7 @@ def review(ctx, doc_name, statuses, origins, worst_first, author):
         summary = run_review(
             tm, items, read=_read, write=click.echo, edit_long=_edit, author=author or current_user(),
             suggest=recorded_suggestions(tm, name),
-            width=min(120, shutil.get_terminal_size((100, 20)).columns),
+            width=min(120, terminal_width(100)),
         )
     click.echo("")
     click.echo(summary.describe())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -118,6 +117,8 @@ class _atomic_output:
         self.path, self.tmp, self.f = path, None, None
 
     def __enter__(self):
+        import tempfile
+
         if self.path == "-":
             return sys.stdout
         target = Path(self.path)
