@@ -229,3 +229,18 @@ def test_pairs_from_the_memory_on_both_back_ends(memory_location, tiny_model, tm
     r = run("--tm", memory_location, "model", "shortlist", tiny_model, "--from-tm", "-o", tmp_path / "m.vmap")
     assert r.exit_code == 0, r.output
     assert "2 sentence pairs" in r.output
+
+
+def test_model_info_names_the_default_shortlist(tiny_model, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMTOOL_CACHE", str(tmp_path / "cache"))
+    assert "shortlist                none (tmtool model shortlist" in run("model", "info", tiny_model).output
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("Presiden tiba.\tThe president arrived.\n", encoding="utf-8")
+    made = run("model", "shortlist", tiny_model, "--from", tsv)
+    assert made.exit_code == 0, made.output
+    path = tmp_path / "cache" / "shortlists" / f"{tiny_model.name}.vmap"
+    assert path.is_file()
+    info = json.loads(run("model", "info", tiny_model, "--json").output)
+    assert info["shortlist"]["path"] == str(path)
+    assert (info["shortlist"]["pairs"], info["shortlist"]["data"]) == (1, str(tsv))
+    assert f"shortlist                {path} (1 pairs of {tsv}, " in run("model", "info", tiny_model).output

@@ -111,16 +111,29 @@ def info(name, as_json):
             {"compute_type": c.compute_type, "path": str(c.path), "size_bytes": c.size_bytes} for c in copies
         ],
     }
+    from ..translate import shortlist as sl
+
+    default_shortlist = sl.default_path(name)
+    meta = sl.read_info(default_shortlist) if default_shortlist.is_file() else None
+    data["shortlist"] = (
+        {"path": str(default_shortlist), "pairs": meta.get("pairs"), "data": meta.get("data"),
+         "created": meta.get("created")} if meta else None
+    )
     if as_json:
         click.echo(json.dumps(data))
         return
     for key, value in data.items():
-        if key != "converted":
+        if key not in ("converted", "shortlist"):
             click.echo(f"{key:24} {value}")
     if not copies:
         click.echo(f"{'converted':24} none (tmtool model convert {name})")
     for c in copies:
         click.echo(f"{'converted':24} {c.compute_type:12} {c.size_bytes / 1e6:8.1f} MB  {c.path}")
+    if meta:
+        click.echo(f"{'shortlist':24} {default_shortlist} ({meta.get('pairs', '?'):,} pairs of "
+                   f"{meta.get('data') or '?'}, {meta.get('created', '?')})")
+    else:
+        click.echo(f"{'shortlist':24} none (tmtool model shortlist {name} --from-tm)")
 
 
 @model.command()
@@ -165,6 +178,7 @@ def shortlist(ctx, name, from_tm, from_files, output, per_token, frequent, min_c
         tmtool model shortlist --from team.tmx -o team.vmap
         tmtool translate article.id.txt --shortlist team.vmap
     """
+    import contextlib
     import itertools
 
     from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
@@ -181,18 +195,20 @@ def shortlist(ctx, name, from_tm, from_files, output, per_token, frequent, min_c
     tgt_lang = target_lang or DEFAULT_TGT_LANG
     sample: list[str] = []
 
-    def pairs():
-        if from_tm:
-            with open_tm(ctx, create=False) as tm:
-                yield from _sampled(sl.pairs_from_memory(tm, src_lang, tgt_lang), sample, check)
-        for f in from_files:
-            yield from _sampled(sl.pairs_from_file(f, source_lang, target_lang), sample, check)
+    with contextlib.ExitStack() as stack:
+        tm = stack.enter_context(open_tm(ctx, create=False)) if from_tm else None
 
-    described = " + ".join((["the memory"] if from_tm else []) + list(from_files))
-    info = sl.build_shortlist(
-        itertools.islice(pairs(), max_pairs), model_dir, out, model=name, data=described,
-        per_token=per_token, frequent=frequent, min_count=min_count,
-    )
+        def pairs():
+            if tm is not None:
+                yield from _sampled(sl.pairs_from_memory(tm, src_lang, tgt_lang), sample, check)
+            for f in from_files:
+                yield from _sampled(sl.pairs_from_file(f, source_lang, target_lang), sample, check)
+
+        described = " + ".join(([f"the memory {tm.path}"] if tm is not None else []) + list(from_files))
+        info = sl.build_shortlist(
+            itertools.islice(pairs(), max_pairs), model_dir, out, model=name, data=described,
+            per_token=per_token, frequent=frequent, min_count=min_count,
+        )
     click.echo(
         f"{out}: {info.pairs:,} sentence pairs, {info.source_tokens:,} source tokens with "
         f"{info.mean_candidates:.1f} candidates each on average, {info.frequent} always"
