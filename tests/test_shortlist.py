@@ -244,3 +244,14 @@ def test_model_info_names_the_default_shortlist(tiny_model, tmp_path, monkeypatc
     assert info["shortlist"]["path"] == str(path)
     assert (info["shortlist"]["pairs"], info["shortlist"]["data"]) == (1, str(tsv))
     assert f"shortlist                {path} (1 pairs of {tsv}, " in run("model", "info", tiny_model).output
+
+
+def test_a_model_with_separate_vocabularies_is_refused(tiny_model, tmp_path):
+    import shutil
+
+    copy = tmp_path / "separate"
+    shutil.copytree(tiny_model, copy)
+    config = json.loads((copy / "tokenizer_config.json").read_text(encoding="utf-8"))
+    (copy / "tokenizer_config.json").write_text(json.dumps({**config, "separate_vocabs": True}), encoding="utf-8")
+    with pytest.raises(ModelError, match="separate source and target vocabularies"):
+        sl.build_shortlist([("Presiden tiba.", "The president arrived.")], copy, tmp_path / "s.vmap")

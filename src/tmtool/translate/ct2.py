@@ -144,8 +144,9 @@ class CT2Translator(Translator):
         self.shortlist = None
         load_from = path
         if shortlist is not None:
-            from .shortlist import check_file, check_vocabulary
+            from .shortlist import check_file, check_vocabulary, require_shared_vocabulary
 
+            require_shared_vocabulary(self.tokenizer, model)
             self.shortlist = check_file(Path(shortlist))
             check_vocabulary(self.shortlist, self.tokenizer.vocab, model)
             try:

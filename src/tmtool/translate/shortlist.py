@@ -80,6 +80,7 @@ def build_shortlist(
     if per_token < 0 or frequent < 0 or min_count < 1:
         raise ValueError("per_token and frequent must be >= 0, min_count >= 1")
     tok = SpmTokenizer(tokenizer_dir)
+    require_shared_vocabulary(tok, str(tokenizer_dir))
     vocab = sorted(tok.vocab)
     index = {t: i for i, t in enumerate(vocab)}
     size = len(vocab)
@@ -261,6 +262,14 @@ def check_file(path: Path) -> Path:
         raise ModelError(f"{path} is not a vocabulary shortlist (its lines are SOURCE<TAB>TARGETS ...); "
                          "make one with `tmtool model shortlist`")
     return path
+
+
+def require_shared_vocabulary(tok: SpmTokenizer, model: str) -> None:
+    """Shortlists are built for models whose source and target share one vocabulary (all OPUS-MT
+    models tmtool knows, opus-mt-id-en among them); a model with two would need a second table."""
+    if tok.separate_vocabs:
+        raise ModelError(f"{model} has separate source and target vocabularies; "
+                         "vocabulary shortlists support shared ones only")
 
 
 def check_vocabulary(path: Path, vocabulary: set[str], model: str, sample_bytes: int = 4 << 20) -> None:
