@@ -173,4 +173,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX segments_source ON segments (doc_id, source_hash);
         """,
     ),
+    (
+        "005_units_by_provenance",
+        """
+        -- tm stats counts units by language pair, origin and status: from this index alone
+        -- instead of reading every unit's text (3 s at a million units; issue 8).
+        CREATE INDEX units_provenance ON units (src_lang, tgt_lang, origin, status);
+        """,
+    ),
 ]

@@ -203,4 +203,10 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX segments_source ON segments (doc_id, source_hash);
         """,
     ),
+    (
+        "005_units_by_provenance",
+        """
+        CREATE INDEX units_provenance ON units (src_lang, tgt_lang, origin, status);
+        """,
+    ),
 ]
