@@ -147,7 +147,8 @@ def worker_ct2(model: Path, sentences: list[str], threads: int, beams: int, batc
 
 
 def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, backend: str,
-                  out_tokens: int, compute_type: str | None, shortlist: str | None = None) -> dict:
+                  out_tokens: int, compute_type: str | None, shortlist: str | None = None,
+                  memory: str | None = None) -> dict:
     """tmtool as a library: load the engine, then translate_document, timing the engine inside."""
     sys.path.insert(0, str(REPO / "src"))
     from tmtool import TranslationMemory
@@ -175,18 +176,33 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
                 engine_s[0] += time.perf_counter() - start
 
         engine.translate_batch = timed
-        with TranslationMemory(Path(tmp) / "tm.sqlite") as tm:
+        with TranslationMemory(memory or Path(tmp) / "tm.sqlite") as tm:
             started = time.perf_counter()
             result = translate_document(doc.read_text(encoding="utf-8"), tm, lambda: engine, name=doc.name)
             done = time.perf_counter()
+            kinds = _rss_kinds()  # with the memory still open (and mapped)
     if result.translated != len(sentences):
         raise SystemExit(f"expected {len(sentences)} translated segments, got {result.translated}")
-    out = {"load_s": loaded - t0, "translate_s": done - started, "engine_s": engine_s[0]}
+    out = {"load_s": loaded - t0, "translate_s": done - started, "engine_s": engine_s[0], **kinds}
     if shortlist:
         table = _read_shortlist(Path(shortlist))
         candidates = [_candidates(table, [engine.tokenizer.encode(t) for t in texts]) for texts in batches]
         out["candidates"] = sum(candidates) / len(candidates)
         out["batches"] = len(candidates)
+    return out
+
+
+def _rss_kinds() -> dict:
+    """Resident memory now, split into the process's own (anonymous) pages and file pages (the
+    memory-mapped TM, the model file): the kernel can drop the second kind under pressure."""
+    out = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(("RssAnon:", "RssFile:")):
+                name, value = line.split(":")
+                out[name.lower().replace("rss", "rss_") + "_mb"] = int(value.split()[0]) / 1e3
+    except OSError:
+        pass
     return out
 
 
@@ -295,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="built here if missing")
     parser.add_argument("--sentences", type=int, default=500)
+    parser.add_argument("--memory", help="tmtool rows translate through this (big) SQLite memory instead of a "
+                        "fresh one; the sentences are then new ones at every run (seeded by the clock)")
     parser.add_argument("--naive-sentences", type=int, default=48, help="sentences for the one-at-a-time loops")
     parser.add_argument("--slow-sentences", type=int, default=96,
                         help="sentences for the transformers rows with beams (about 1 sentence/s)")
@@ -325,6 +343,14 @@ def main(argv: list[str] | None = None) -> int:
     beam_settings = [1] if args.quick else [1, args.beams]
     env = {"OMP_WAIT_POLICY": "PASSIVE"}
     common = {"model": str(args.model), "threads": args.threads, "out_tokens": args.output_tokens}
+    tm_rows = {"memory": args.memory} if args.memory else {}
+
+    def row_sentences(key: str, count: int) -> list[str]:
+        """The row's sentences: the shared ones, or with --memory new ones for each row (a row
+        must not find the previous row's translations in the memory)."""
+        if not args.memory:
+            return sentences[:count]
+        return make_sentences(count, args.model, seed=int(time.time()) + sum(map(ord, key)))
 
     # Convert once up front, so no timed row pays for it.
     for ct in ("int8", "float32"):
@@ -339,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     def child(key, label, worker, count, **params):
         if args.only and key not in args.only.split(","):
             return
-        data = dict(common, sentences=sentences[:count], **params)
+        data = dict(common, sentences=row_sentences(key, count), **params)
         result, wall, rss = min(
             (run_child([sys.executable, __file__, "--worker", worker, "--params", json.dumps(data)], env)
              for _ in range(args.repeat)),
@@ -349,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         row["rate"] = count / result["translate_s"]
         rows.append(row)
         extra = f"  {result['candidates']:.0f} candidates per batch" if "candidates" in result else ""
+        if "rss_anon_mb" in result:
+            extra += f"  (after translating: {result['rss_anon_mb']:.0f} MB own, {result['rss_file_mb']:.0f} MB file pages)"
         print(f"{label:60} {row['rate']:7.2f} sent/s  {rss:5.3f} GB{extra}", file=sys.stderr)
 
     def cli(key, label, backend, beams, count, compute_type=None, shortlist=None):
@@ -356,12 +384,13 @@ def main(argv: list[str] | None = None) -> int:
             return
         with tempfile.TemporaryDirectory() as tmp:
             doc = Path(tmp) / "bench.id.txt"
-            write_document(sentences[:count], doc)
-            argv = [str(Path(sys.executable).parent / "tmtool"), "--tm", str(Path(tmp) / "tm.sqlite"),
+            write_document(row_sentences(key, count), doc)
+            argv = [str(Path(sys.executable).parent / "tmtool"), "--tm", args.memory or str(Path(tmp) / "tm.sqlite"),
                     "translate", str(doc), "-o", str(Path(tmp) / "out.txt"), "--model", str(args.model),
                     "--backend", backend, "--device", "cpu", "--threads", str(args.threads),
-                    "--beams", str(beams), "--output-tokens", str(args.output_tokens),
-                    "--no-reuse"]  # a repeat must not find the first run's translations
+                    "--beams", str(beams), "--output-tokens", str(args.output_tokens)]
+            if not args.memory:
+                argv.append("--no-reuse")  # a repeat must not find the first run's translations
             if compute_type:
                 argv += ["--compute-type", compute_type]
             if shortlist:
@@ -392,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
             child(f"ct2-fp32-{beams}", f"CTranslate2 float32, batches of {ct2_tokens} tokens, {b}", "ct2", n,
                   beams=beams, batch=ct2_tokens, compute_type="float32")
         child(f"tm-ct2-{beams}", f"tmtool --backend ct2 (int8), {b}, excluding load", "tmtool", n,
-              beams=beams, backend="ct2", compute_type="int8")
+              beams=beams, backend="ct2", compute_type="int8", **tm_rows)
         cli(f"cli-ct2-{beams}", f"tmtool translate --backend ct2 (int8), {b}, end to end", "ct2", beams, n,
             "int8")
         # The vocabulary shortlist (tmtool translate --shortlist).
