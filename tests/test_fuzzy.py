@@ -198,6 +198,67 @@ def test_translate_reuses_context_and_records_fuzzy_suggestions(tm_path):
         assert suggestion.diff[-3:] == (("-", "empat"), ("+", "lima"), ("=", "persen di pasar Senen ."))
 
 
+class Threaded(Echo):
+    """Echo that notes the thread it runs in, and takes its time."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads = set()
+
+    def translate_batch(self, texts):
+        import threading
+        import time
+
+        self.threads.add(threading.current_thread().name)
+        time.sleep(0.02)
+        return super().translate_batch(texts)
+
+
+def test_suggestions_are_looked_up_while_the_model_works_and_never_come_from_its_output(tm_path):
+    """The engine runs in a thread while the suggestions are looked up; they are recorded before
+    any unit the model makes is stored, so two new near-identical sentences never suggest each
+    other (the result does not depend on timing)."""
+    text = TEXT + "\nKapal itu berlayar ke pelabuhan Tanjung Priok pada pagi hari.\n" \
+        "Kapal itu berlayar ke pelabuhan Tanjung Perak pada pagi hari.\n"
+    with open_memory(tm_path) as tm:
+        _seed(tm)
+        engine = Threaded()
+        r = translate_document(text, tm, lambda: engine, name="a", batch_size=1)
+        assert engine.threads == {"tmtool-engine"}
+        by = {s.segment.text: s for s in r.segments}
+        assert by["Harga beras naik lima persen di pasar Senen."].fuzzy == (91, 3)
+        ships = [s for t, s in by.items() if t.startswith("Kapal")]
+        assert [s.fuzzy for s in ships] == [None, None] and all(s.origin == "mt" for s in ships)
+        assert set(tm.suggestions("a")) == {by["Harga beras naik lima persen di pasar Senen."].segment.index}
+        # A second document now finds the first one's ships as suggestions: they are in the memory.
+        r2 = translate_document(text.replace("pagi", "sore"), tm, lambda: Threaded(), name="b", batch_size=1)
+        assert all(s.fuzzy is not None for s in r2.segments if s.segment.text.startswith("Kapal"))
+
+
+def test_with_fuzzy_reuse_the_model_runs_after_the_plan_in_this_thread(tm_path):
+    with open_memory(tm_path) as tm:
+        _seed(tm)
+        engine = Threaded()
+        translate_document(TEXT, tm, lambda: engine, name="a", fuzzy_reuse=95)
+        assert engine.threads == {"MainThread"}
+
+
+def test_an_engine_error_in_its_thread_is_raised_here_after_the_finished_batches(tm_path):
+    from tmtool.errors import ModelError
+
+    class Failing(Echo):
+        def translate_batch(self, texts):
+            if len(self.seen) >= 2:
+                raise ModelError("CTranslate2 failed on a batch (out of memory)")
+            return super().translate_batch(texts)
+
+    with open_memory(tm_path) as tm:
+        before = tm.count_units()
+        with pytest.raises(ModelError, match="out of memory"):
+            translate_document(TEXT, tm, Failing, name="a", batch_size=1)
+        assert tm.count_units() == before + 2
+
+
 def test_fuzzy_reuse_takes_a_good_enough_match_instead_of_the_model(tm_path, new_memory_location):
     other = new_memory_location("other")
     with open_memory(tm_path) as tm:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import InputError
@@ -89,8 +91,12 @@ def translate_document(
         # the plan may still answer everything; the model then loads only if it does not.)
         engine = translator()
     doc_id = tm.save_document(name, text, segments, src_lang, tgt_lang, hashes=keys)
+    # Without --fuzzy-reuse the fuzzy matches are only suggestions for review: when the model is
+    # needed they are looked up while it translates (below), not before. Nothing the model makes
+    # is stored before they are, so they are the same either way.
+    later = reuse and fuzzy_reuse is None and engine is not None
     plan = tm.plan_reuse(doc_id, segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
-                         author=author) if reuse else None
+                         author=author, suggest=not later) if reuse else None
     reused = plan.reused if plan else {}
     _link_reused(tm, doc_id, segments, keys, reused)
 
@@ -110,9 +116,14 @@ def translate_document(
         done_count = 0
         if progress:
             progress(0, len(todo_keys))
-        for done, split_notes in engine.translate_batches(
-            [s.text for s in firsts], batch_size, max_batch_tokens
-        ):
+        batches = engine.translate_batches([s.text for s in firsts], batch_size, max_batch_tokens)
+        if later:
+            # The engine runs in a thread (CTranslate2 and torch release the GIL while they
+            # compute); this one meanwhile looks up the suggestions, then stores each batch.
+            batches = _in_background(batches)
+            _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
+            later = False
+        for done, split_notes in batches:
             units = [
                 _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
                 for i, target in done
@@ -134,6 +145,8 @@ def translate_document(
             if progress:
                 progress(done_count, len(todo_keys))
 
+    if later:  # nothing was left for the model after all
+        _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
     results = []
     for s, key in zip(segments, keys):
         best = plan.best.get(s.index) if plan else None
@@ -154,6 +167,55 @@ def translate_document(
         model=model_id,
         notes=notes,
     )
+
+
+def _suggest(tm, plan, doc_id: int, segments: list[Segment], src_lang: str, tgt_lang: str) -> None:
+    """Record the best fuzzy match of each segment the memory did not answer, as ``plan_reuse``
+    does with ``suggest=True``."""
+    found = tm.suggest_fuzzy(doc_id, [s for s in segments if s.index not in plan.reused], src_lang, tgt_lang)
+    plan.suggestions.update(found)
+    for i, (tu_id, score) in found.items():
+        plan.best[i] = (score, tu_id)
+
+
+class _Raised:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _in_background(items: Iterable) -> Iterator:
+    """Iterate ``items`` in a thread of its own, started now; yield its items here in order.
+
+    An exception in the thread is raised here. When the consumer stops early, the thread stops
+    after the item it is working on.
+    """
+    channel: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    end = object()
+
+    def run() -> None:
+        try:
+            for item in items:
+                channel.put(item)
+                if stop.is_set():
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            channel.put(_Raised(e))
+        finally:
+            channel.put(end)
+
+    threading.Thread(target=run, name="tmtool-engine", daemon=True).start()
+
+    def consume() -> Iterator:
+        try:
+            while (item := channel.get()) is not end:
+                if isinstance(item, _Raised):
+                    raise item.error
+                yield item
+        finally:
+            stop.set()
+
+    return consume()
 
 
 def _link_reused(

@@ -226,6 +226,7 @@ class MemoryLookup:
         fuzzy_reuse: int | None = None,
         min_score: float = DEFAULT_MIN_SCORE,
         author: str | None = None,
+        suggest: bool = True,
     ) -> ReusePlan:
         """What the memory offers each segment of a document being translated.
 
@@ -233,7 +234,11 @@ class MemoryLookup:
         other segments get their best fuzzy match, recorded on the segment as a suggestion.
         With ``fuzzy_reuse``, a fuzzy match scoring at least that much is reused: its target is
         stored as a new draft unit for the segment (model ``tm-fuzzy``, the match in props).
+        ``suggest=False`` (without ``fuzzy_reuse``) leaves the fuzzy suggestions to a later
+        :meth:`suggest_fuzzy`, so that the caller can look them up while the model works.
         """
+        if not suggest and fuzzy_reuse is not None:
+            raise ValueError("fuzzy_reuse needs the fuzzy lookups: suggest must be True")
         plan = ReusePlan()
         items = [(s.text, segments[i - 1].text if i else None,
                   segments[i + 1].text if i + 1 < len(segments) else None)
@@ -249,7 +254,7 @@ class MemoryLookup:
                 plan.reused[s.index] = (exact[s.text], 100)
         others = [s for s in segments if s.index not in plan.reused]
         floor = min(min_score, fuzzy_reuse or min_score)
-        fuzzy = self.lookup_fuzzy([s.text for s in others], src_lang, tgt_lang, min_score=floor)
+        fuzzy = self.lookup_fuzzy([s.text for s in others], src_lang, tgt_lang, min_score=floor) if suggest else {}
         made: dict[str, TranslationUnit] = {}
         for s in others:
             m = fuzzy.get(s.text)
@@ -273,6 +278,18 @@ class MemoryLookup:
         return plan
 
     # -- suggestions recorded on segments ---------------------------------------------------
+
+    def suggest_fuzzy(
+        self, doc_id: int, segments: Sequence, src_lang: str, tgt_lang: str, *,
+        min_score: float = DEFAULT_MIN_SCORE,
+    ) -> dict[int, tuple[int, int]]:
+        """Look up and record the best fuzzy match of each of ``segments`` as its suggestion;
+        returns them as ``{index: (tu_id, score)}`` (what :meth:`plan_reuse` does with
+        ``suggest=True``)."""
+        fuzzy = self.lookup_fuzzy([s.text for s in segments], src_lang, tgt_lang, min_score=min_score)
+        found = {s.index: (m.unit.id, m.score) for s in segments if (m := fuzzy.get(s.text)) is not None}
+        self.record_suggestions(doc_id, found)
+        return found
 
     def record_suggestions(self, doc_id: int, suggestions: dict[int, tuple[int, int] | None]) -> None:
         """Record, per segment index, the best fuzzy match found ``(tu_id, score)`` (or None)."""
