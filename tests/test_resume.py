@@ -89,3 +89,35 @@ def test_kill_9_during_translation(tm_path, tiny_model, tmp_path):
     db.close()
     done = subprocess.run(cmd + ["--format", "jsonl"], capture_output=True, text=True, check=True)
     assert f"{kept} reused from the TM, {300 - kept} translated by the model" in done.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_translation_stops_after_the_batch_and_exits_cleanly(tm_path, tiny_model, tmp_path):
+    """SIGINT while the engine works in its own thread: the batch in hand finishes, the process
+    says Aborted! and exits 1 (not a crash of CTranslate2 during Python's exit), the memory is
+    intact and the next run translates only the rest."""
+    lines = [f"Selamat siang nomor {i}." for i in range(300)]
+    doc = tmp_path / "long.txt"
+    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "tmtool", "--tm", str(tm_path), "translate", str(doc),
+           "--model", str(tiny_model), "--batch-size", "1", "-o", str(tmp_path / "out.txt")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if tm_path.exists() and sqlite3.connect(tm_path).execute("SELECT count(*) FROM units").fetchone()[0] >= 4:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+    assert proc.poll() is None, "translation finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err.decode()
+    assert err.decode().strip().endswith("Aborted!")
+    db = sqlite3.connect(tm_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kept = db.execute("SELECT count(*) FROM units").fetchone()[0]
+    db.close()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert f"{kept} reused from the TM, {300 - kept} translated by the model" in done.stderr

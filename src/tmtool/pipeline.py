@@ -120,30 +120,34 @@ def translate_document(
         if later:
             # The engine runs in a thread (CTranslate2 and torch release the GIL while they
             # compute); this one meanwhile looks up the suggestions, then stores each batch.
-            batches = _in_background(batches)
-            _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
-            later = False
-        for done, split_notes in batches:
-            units = [
-                _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
-                for i, target in done
-            ]
-            with tm.atomic():
-                ids = tm.add_units(units)
-                for (i, _), unit, tu_id in zip(done, units, ids):
-                    unit.id = tu_id
-                    made[todo_keys[i]] = unit
-                # One statement per distinct source links all its repeats; 0 = the model.
-                tm.link_sources(doc_id, {todo_keys[i]: tu for (i, _), tu in zip(done, ids)}, match=0)
-            for n in split_notes:
-                seg = firsts[n.index]
-                notes.append(
-                    f"segment {seg.index + 1} has {n.tokens} tokens, more than the model's limit of "
-                    f"{n.limit}: translated in {n.pieces} pieces"
-                )
-            done_count += len(done)
-            if progress:
-                progress(done_count, len(todo_keys))
+            batches = _Background(batches)
+        try:
+            if later:
+                _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
+                later = False
+            for done, split_notes in batches:
+                units = [
+                    _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
+                    for i, target in done
+                ]
+                with tm.atomic():
+                    ids = tm.add_units(units)
+                    for (i, _), unit, tu_id in zip(done, units, ids):
+                        unit.id = tu_id
+                        made[todo_keys[i]] = unit
+                    # One statement per distinct source links all its repeats; 0 = the model.
+                    tm.link_sources(doc_id, {todo_keys[i]: tu for (i, _), tu in zip(done, ids)}, match=0)
+                for n in split_notes:
+                    seg = firsts[n.index]
+                    notes.append(
+                        f"segment {seg.index + 1} has {n.tokens} tokens, more than the model's limit of "
+                        f"{n.limit}: translated in {n.pieces} pieces"
+                    )
+                done_count += len(done)
+                if progress:
+                    progress(done_count, len(todo_keys))
+        finally:
+            batches.close()  # a thread: stopped after its current batch; a generator: closed
 
     if later:  # nothing was left for the model after all
         _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
@@ -183,39 +187,41 @@ class _Raised:
         self.error = error
 
 
-def _in_background(items: Iterable) -> Iterator:
-    """Iterate ``items`` in a thread of its own, started now; yield its items here in order.
+class _Background:
+    """Iterate ``items`` in a thread of its own, started now; iterating this yields its items
+    here, in order, and raises here an exception raised there. :meth:`close` stops the thread
+    after the item it is working on and waits for it: on Ctrl-C or an error here the engine
+    finishes its batch, as it would in this thread, rather than run inside CTranslate2 while
+    Python exits."""
 
-    An exception in the thread is raised here. When the consumer stops early, the thread stops
-    after the item it is working on.
-    """
-    channel: queue.Queue = queue.Queue()
-    stop = threading.Event()
-    end = object()
+    _END = object()
 
-    def run() -> None:
+    def __init__(self, items: Iterable):
+        self._channel: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(items,), name="tmtool-engine", daemon=True)
+        self._thread.start()
+
+    def _run(self, items: Iterable) -> None:
         try:
             for item in items:
-                channel.put(item)
-                if stop.is_set():
+                self._channel.put(item)
+                if self._stop.is_set():
                     return
         except BaseException as e:  # noqa: BLE001 - handed to the consumer
-            channel.put(_Raised(e))
+            self._channel.put(_Raised(e))
         finally:
-            channel.put(end)
+            self._channel.put(self._END)
 
-    threading.Thread(target=run, name="tmtool-engine", daemon=True).start()
+    def __iter__(self) -> Iterator:
+        while (item := self._channel.get()) is not self._END:
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
 
-    def consume() -> Iterator:
-        try:
-            while (item := channel.get()) is not end:
-                if isinstance(item, _Raised):
-                    raise item.error
-                yield item
-        finally:
-            stop.set()
-
-    return consume()
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _link_reused(
