@@ -197,3 +197,49 @@ def test_translating_with_ct2_imports_neither_torch_nor_transformers(tiny_model,
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
+
+
+def test_model_prune_removes_only_copies_nothing_will_load(tiny_model, tmtool_cache, tmp_path, monkeypatch):
+    import os
+    import time
+
+    import ctranslate2
+
+    from tmtool.translate import ct2
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TMTOOL_CACHE", str(cache))
+    current = ct2.convert_model(str(tiny_model), "int8")  # the copy the model loads now: kept
+    root = current.parent
+
+    def fake(name, **manifest):
+        d = root / name
+        d.mkdir()
+        (d / "model.bin").write_bytes(b"x" * 1000)
+        (d / "tmtool.json").write_text(json.dumps({"model": "m", "compute_type": "int8", **manifest}))
+        return d
+
+    gone = fake("gone-int8", source_path=str(tmp_path / "no-such-model"), ctranslate2=ctranslate2.__version__)
+    older = fake("older-int8", source_path=str(tiny_model), ctranslate2="3.0.0")
+    leftover = root / ".half-converted-abc"
+    leftover.mkdir()
+    young = root / ".converting-now-xyz"
+    young.mkdir()
+    os.utime(leftover, (time.time() - 7200, time.time() - 7200))
+    view_root = cache / "ct2-shortlist"
+    view_root.mkdir()
+    broken = view_root / "gone-copy-0123"
+    broken.mkdir()
+    (broken / "model.bin").symlink_to(tmp_path / "nowhere" / "model.bin")
+
+    dry = run("model", "prune", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "4 would be removed" in dry.output and gone.exists()
+    result = run("model", "prune")
+    assert result.exit_code == 0, result.output
+    assert f"removed {gone} (0.0 MB): its model folder {tmp_path / 'no-such-model'} is gone" in result.output
+    assert f"made by CTranslate2 3.0.0, this is {ctranslate2.__version__}" in result.output
+    assert "left by an interrupted conversion" in result.output and "its converted copy is gone" in result.output
+    assert not any(p.exists() for p in (gone, older, leftover, broken))
+    assert current.exists() and young.exists()
+    assert run("model", "prune").output.startswith("nothing stale in ")

@@ -1,4 +1,4 @@
-"""tmtool model fetch|convert|info|shortlist."""
+"""tmtool model fetch|convert|info|shortlist|prune."""
 
 from __future__ import annotations
 
@@ -237,3 +237,39 @@ def _sampled(pairs, sample: list[str], wanted: int):
             sample.append(source)
             continue
         yield source, target
+
+
+@model.command()
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+def prune(dry_run):
+    """Remove converted copies that will never be loaded again from tmtool's cache.
+
+    A copy is stale when its model folder is gone or has changed, or another CTranslate2 version
+    made it (each makes its own); so is a shortlist folder whose copy is gone, and what an
+    interrupted conversion left. Models in the Hugging Face cache and shortlist files are kept.
+
+    \b
+    Example:
+        tmtool model prune --dry-run
+        tmtool model prune
+    """
+    import shutil
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..translate import ct2_cache
+
+    try:
+        ct2_version = version("ctranslate2")
+    except PackageNotFoundError:
+        ct2_version = None  # without CTranslate2 only vanished models are certainly stale
+    stale = ct2_cache.stale_entries(ct2_version)
+    for entry in stale:
+        click.echo(f"{'would remove' if dry_run else 'removed'} {entry.path} "
+                   f"({entry.size_bytes / 1e6:.1f} MB): {entry.reason}")
+        if not dry_run:
+            shutil.rmtree(entry.path, ignore_errors=True)
+    total = sum(e.size_bytes for e in stale) / 1e6
+    if stale:
+        click.echo(f"{len(stale)} {'would be' if dry_run else 'were'} removed, {total:.1f} MB")
+    else:
+        click.echo(f"nothing stale in {ct2_cache.cache_root()}")

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,49 @@ def converted_models(model: str | None = None) -> list[ConvertedModel]:
                            manifest.get("compute_type", "?"), size, manifest)
         )
     return found
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A folder in the cache that nothing will load again, and why."""
+
+    path: Path
+    reason: str
+    size_bytes: int
+
+
+def stale_entries(ct2_version: str | None) -> list[Stale]:
+    """Converted copies that would not be loaded again (their model folder is gone or changed,
+    or another CTranslate2 version made them), shortlist folders whose copy is gone, and the
+    remains of interrupted conversions."""
+    found = []
+    root = ct2_root()
+    for copy in converted_models():
+        source = Path(copy.source_path)
+        made_with = copy.manifest.get("ctranslate2")
+        if not (source / "config.json").is_file():
+            reason = f"its model folder {source} is gone"
+        elif ct2_version is not None and made_with != ct2_version:
+            reason = f"made by CTranslate2 {made_with}, this is {ct2_version}"
+        elif ct2_version is not None and copy_dir(copy.model, source, copy.compute_type, ct2_version) != copy.path:
+            reason = f"{copy.model} has changed since"
+        else:
+            continue
+        found.append(Stale(copy.path, reason, copy.size_bytes))
+    views = cache_root() / "ct2-shortlist"
+    for view in sorted(views.iterdir()) if views.is_dir() else []:
+        if view.is_dir() and not view.name.startswith(".") and not (view / "model.bin").exists():
+            found.append(Stale(view, "its converted copy is gone", _size(view)))
+    for parent in (root, views):
+        for leftover in sorted(parent.glob(".*-*")) if parent.is_dir() else []:
+            # A younger one may be a conversion running now in another process.
+            if leftover.is_dir() and time.time() - leftover.stat().st_mtime > 3600:
+                found.append(Stale(leftover, "left by an interrupted conversion", _size(leftover)))
+    return found
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
 def shortlist_view(copy: Path, vmap: Path) -> tuple[Path, str]:
