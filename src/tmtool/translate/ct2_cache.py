@@ -53,8 +53,13 @@ def copy_dir(model: str, model_dir: Path, compute_type: str, ct2_version: str) -
     digest = hashlib.sha256(f"ctranslate2 {ct2_version}\n".encode())
     for f in model_files(model_dir):
         digest.update(f"{f.name} {file_digest(f)}\n".encode())
+    return ct2_root() / f"{model_slug(model)}-{digest.hexdigest()[:16]}-{compute_type}"
+
+
+def model_slug(model: str) -> str:
+    """A file-name-safe short name for ``model`` (a hub id or a folder): its last part."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(model.rstrip("/")).name or "model").strip("-.")
-    return ct2_root() / f"{name or 'model'}-{digest.hexdigest()[:16]}-{compute_type}"
+    return name or "model"
 
 
 def file_digest(path: Path) -> str:
@@ -197,13 +202,23 @@ def write_manifest(path: Path, manifest: dict) -> None:
     (path / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: a reader sees the old
+    file or the new one, never half of one. Raises OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _write_json_atomic(path: Path, data) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
     except OSError:
         # A read-only cache only costs a re-hash next time.
         pass

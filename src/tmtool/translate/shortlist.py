@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import InputError, ModelError
+from .ct2_cache import cache_root, model_slug, write_atomic
 from .spm import SpmTokenizer
 
 #: What ``build_shortlist`` keeps unless told otherwise.
@@ -242,12 +241,7 @@ def read_info(shortlist: Path) -> dict | None:
 
 def default_path(model: str) -> Path:
     """Where ``tmtool model shortlist`` writes when no ``-o`` is given: tmtool's cache."""
-    import re
-
-    from .ct2_cache import cache_root
-
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(model.rstrip("/")).name or "model").strip("-.") or "model"
-    return cache_root() / "shortlists" / f"{name}.vmap"
+    return cache_root() / "shortlists" / f"{model_slug(model)}.vmap"
 
 
 def check_file(path: Path) -> Path:
@@ -303,16 +297,7 @@ def _plain(token: str) -> bool:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(Path(path), text)
     except OSError as e:
         raise ModelError(f"cannot write {path}: {e.strerror or e}") from None
