@@ -94,6 +94,7 @@ def translate_document(
     # Without --fuzzy-reuse the fuzzy matches are only suggestions for review: when the model is
     # needed they are looked up while it translates (below), not before. Nothing the model makes
     # is stored before they are, so they are the same either way.
+    # (The engine is loaded only when some segment has no exact match, so there is work for it.)
     later = reuse and fuzzy_reuse is None and engine is not None
     plan = tm.plan_reuse(doc_id, segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
                          author=author, suggest=not later) if reuse else None
@@ -124,7 +125,6 @@ def translate_document(
         try:
             if later:
                 _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
-                later = False
             for done, split_notes in batches:
                 units = [
                     _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
@@ -149,8 +149,6 @@ def translate_document(
         finally:
             batches.close()  # a thread: stopped after its current batch; a generator: closed
 
-    if later:  # nothing was left for the model after all
-        _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
     results = []
     for s, key in zip(segments, keys):
         best = plan.best.get(s.index) if plan else None
