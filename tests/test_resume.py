@@ -59,44 +59,10 @@ def test_interrupted_run_keeps_committed_batches_and_resumes(tm_path):
         assert result.text == "".join(f"EN Kalimat nomor {i} ada di sini.\n" for i in range(10))
 
 
-@pytest.mark.slow
-def test_kill_9_during_translation(tm_path, tiny_model, tmp_path):
-    """A real process, killed with SIGKILL once some batches are committed."""
+def _translating(tm_path, tiny_model, tmp_path) -> tuple[subprocess.Popen, list[str]]:
+    """A real `tmtool translate` of 300 one-line segments, batch by batch, returned once at least
+    4 batches are committed; and its command line."""
     lines = [f"Selamat pagi nomor {i}." for i in range(300)]
-    doc = tmp_path / "long.txt"
-    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    cmd = [sys.executable, "-m", "tmtool", "--tm", str(tm_path), "translate", str(doc),
-           "--model", str(tiny_model), "--batch-size", "1", "-o", str(tmp_path / "out.txt")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
-    deadline = time.monotonic() + 120
-    committed = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        if tm_path.exists():
-            try:
-                committed = sqlite3.connect(tm_path).execute("SELECT count(*) FROM units").fetchone()[0]
-            except sqlite3.OperationalError:
-                committed = 0
-            if committed >= 4:
-                break
-        time.sleep(0.05)
-    assert proc.poll() is None, "translation finished before it could be killed: " + proc.stderr.read().decode()
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    db = sqlite3.connect(tm_path)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    kept = db.execute("SELECT count(*) FROM units").fetchone()[0]
-    assert 4 <= kept < 300
-    db.close()
-    done = subprocess.run(cmd + ["--format", "jsonl"], capture_output=True, text=True, check=True)
-    assert f"{kept} reused from the TM, {300 - kept} translated by the model" in done.stderr
-
-
-@pytest.mark.slow
-def test_ctrl_c_during_translation_stops_after_the_batch_and_exits_cleanly(tm_path, tiny_model, tmp_path):
-    """SIGINT while the engine works in its own thread: the batch in hand finishes, the process
-    says Aborted! and exits 1 (not a crash of CTranslate2 during Python's exit), the memory is
-    intact and the next run translates only the rest."""
-    lines = [f"Selamat siang nomor {i}." for i in range(300)]
     doc = tmp_path / "long.txt"
     doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
     cmd = [sys.executable, "-m", "tmtool", "--tm", str(tm_path), "translate", str(doc),
@@ -110,14 +76,39 @@ def test_ctrl_c_during_translation_stops_after_the_batch_and_exits_cleanly(tm_pa
         except sqlite3.OperationalError:
             pass
         time.sleep(0.05)
-    assert proc.poll() is None, "translation finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1, err.decode()
-    assert err.decode().strip().endswith("Aborted!")
+    assert proc.poll() is None, "translation finished before it could be stopped: " + proc.stderr.read().decode()
+    return proc, cmd
+
+
+def _kept_and_resumed(tm_path, cmd) -> int:
+    """The memory is intact; the next run reuses what was kept and translates the rest."""
     db = sqlite3.connect(tm_path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     kept = db.execute("SELECT count(*) FROM units").fetchone()[0]
     db.close()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert 4 <= kept < 300
+    done = subprocess.run(cmd + ["--format", "jsonl"], capture_output=True, text=True, check=True)
     assert f"{kept} reused from the TM, {300 - kept} translated by the model" in done.stderr
+    return kept
+
+
+@pytest.mark.slow
+def test_kill_9_during_translation(tm_path, tiny_model, tmp_path):
+    """A real process, killed with SIGKILL once some batches are committed."""
+    proc, cmd = _translating(tm_path, tiny_model, tmp_path)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    _kept_and_resumed(tm_path, cmd)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_translation_stops_after_the_batch_and_exits_cleanly(tm_path, tiny_model, tmp_path):
+    """SIGINT while the engine works in its own thread: the batch in hand finishes, the process
+    says Aborted! and exits 1 (not a crash of CTranslate2 during Python's exit), the memory is
+    intact and the next run translates only the rest."""
+    proc, cmd = _translating(tm_path, tiny_model, tmp_path)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err.decode()
+    assert err.decode().strip().endswith("Aborted!")
+    _kept_and_resumed(tm_path, cmd)
