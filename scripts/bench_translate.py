@@ -131,16 +131,12 @@ def worker_ct2(model: Path, sentences: list[str], threads: int, beams: int, batc
         # CTranslate2 4.x mixes up its word ids when consecutive batches restrict the vocabulary
         # differently (tmtool/translate/ct2.py); a one-step call without the shortlist between
         # batches resets it. CTranslate2's own batching would hit the bug, so batch here, alike.
+        from tmtool.translate.base import _batches  # tmtool's own batching by padded tokens
+
         results = []
-        order = sorted(range(len(tokens)), key=lambda i: -len(tokens[i]))
-        i = 0
-        while i < len(order):
-            j = i + 1
-            while j < len(order) and (j - i + 1) * len(tokens[order[i]]) <= batch:
-                j += 1
+        for ids in _batches([len(t) for t in tokens], len(tokens), batch):
             engine.translate_batch([tokens[0][:1]], max_decoding_length=1)
-            results += engine.translate_batch([tokens[k] for k in order[i:j]], use_vmap=True, **options)
-            i = j
+            results += engine.translate_batch([tokens[k] for k in ids], use_vmap=True, **options)
     done = time.perf_counter()
     return {"load_s": loaded - t0, "translate_s": done - loaded,
             "output_tokens": sum(len(r.hypotheses[0]) for r in results) / len(results)}
