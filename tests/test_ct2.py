@@ -243,3 +243,15 @@ def test_model_prune_removes_only_copies_nothing_will_load(tiny_model, tmtool_ca
     assert not any(p.exists() for p in (gone, older, leftover, broken))
     assert current.exists() and young.exists()
     assert run("model", "prune").output.startswith("nothing stale in ")
+
+
+@pytest.mark.parametrize("args", [["model", "info"], ["model", "convert"], ["model", "shortlist", "--from-tm"]])
+def test_model_commands_say_how_they_take_a_model_folder(args, tmp_path):
+    """They take the model as NAME, not --model: the not-cached message says so."""
+    r = run(*args)
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: model 'Helsinki-NLP/opus-mt-id-en' is not in the local Hugging Face cache")
+    assert "pass its folder as NAME (a downloaded model folder)" in r.output and "--model" not in r.output
+    a_file = tmp_path / "weights.bin"
+    a_file.write_bytes(b"x")
+    assert run("model", "info", a_file).output == f"Error: {a_file} is a file; NAME takes a model directory or a hub id\n"

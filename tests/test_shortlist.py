@@ -243,7 +243,7 @@ def test_model_info_names_the_default_shortlist(tiny_model, tmp_path, monkeypatc
     info = json.loads(run("model", "info", tiny_model, "--json").output)
     assert info["shortlist"]["path"] == str(path)
     assert (info["shortlist"]["pairs"], info["shortlist"]["data"]) == (1, str(tsv))
-    assert f"shortlist                {path} (1 pairs of {tsv}, " in run("model", "info", tiny_model).output
+    assert f"shortlist                {path} (1 sentence pair of {tsv}, " in run("model", "info", tiny_model).output
 
 
 def test_a_model_with_separate_vocabularies_is_refused(tiny_model, tmp_path):
@@ -255,3 +255,13 @@ def test_a_model_with_separate_vocabularies_is_refused(tiny_model, tmp_path):
     (copy / "tokenizer_config.json").write_text(json.dumps({**config, "separate_vocabs": True}), encoding="utf-8")
     with pytest.raises(ModelError, match="separate source and target vocabularies"):
         sl.build_shortlist([("Presiden tiba.", "The president arrived.")], copy, tmp_path / "s.vmap")
+
+
+def test_from_files_of_any_name_with_format(tiny_model, tmp_path):
+    data = tmp_path / "pairs.dat"
+    data.write_text("Presiden tiba.\tThe president arrived.\n", encoding="utf-8")
+    unnamed = run("model", "shortlist", tiny_model, "--from", data, "-o", tmp_path / "s.vmap")
+    assert unnamed.exit_code == 2
+    assert "pass --format tmx|tsv|jsonl" in unnamed.output
+    named = run("model", "shortlist", tiny_model, "--from", data, "--format", "tsv", "-o", tmp_path / "s.vmap")
+    assert named.exit_code == 0 and "1 sentence pair," in named.output

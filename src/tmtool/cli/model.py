@@ -71,7 +71,7 @@ def convert(name, compute_type, device, force):
         told.append(message)
         click.echo(message, err=True)
 
-    path = ct2.convert_model(name, compute_type, device=device, force=force, notify=notify)
+    path = ct2.convert_model(name, compute_type, device=device, force=force, notify=notify, option="NAME")
     click.echo(f"{name}: {'converted into' if told else 'already converted in'} {path}")
 
 
@@ -90,7 +90,7 @@ def info(name, as_json):
     from ..translate import ct2_cache, hub
 
     name = name or default_model()
-    path = hub.resolve(name, download=False)
+    path = hub.resolve(name, download=False, option="NAME")
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     generation_file = path / "generation_config.json"
     generation = json.loads(generation_file.read_text(encoding="utf-8")) if generation_file.is_file() else {}
@@ -130,7 +130,7 @@ def info(name, as_json):
     for c in copies:
         click.echo(f"{'converted':24} {c.compute_type:12} {c.size_bytes / 1e6:8.1f} MB  {c.path}")
     if meta:
-        click.echo(f"{'shortlist':24} {default_shortlist} ({meta.get('pairs', '?'):,} pairs of "
+        click.echo(f"{'shortlist':24} {default_shortlist} ({_pairs(meta.get('pairs', 0))} of "
                    f"{meta.get('data') or '?'}, {meta.get('created', '?')})")
     else:
         click.echo(f"{'shortlist':24} none (tmtool model shortlist {name} --from-tm)")
@@ -142,6 +142,8 @@ def info(name, as_json):
               help="Count the translation memory's units (--tm), rejected ones left out.")
 @click.option("--from", "from_files", multiple=True, metavar="FILE",
               help="Count the sentence pairs of a TMX, TSV or JSONL file (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["tmx", "tsv", "jsonl"]), default=None,
+              help="Format of the --from files [default: from each file's name].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Where to write it [default: tmtool's cache, shortlists/<model>.vmap].")
 @click.option("--per-token", type=click.IntRange(0, 10_000), default=50, show_default=True,
@@ -160,7 +162,7 @@ def info(name, as_json):
 @click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beams for --check [default: the model's].")
 @click.option("--threads", type=click.IntRange(1, 1024), default=None, help="CPU threads for --check.")
 @click.pass_context
-def shortlist(ctx, name, from_tm, from_files, output, per_token, frequent, min_count, max_pairs, check,
+def shortlist(ctx, name, from_tm, from_files, fmt, output, per_token, frequent, min_count, max_pairs, check,
               source_lang, target_lang, beams, threads):
     """Build a vocabulary shortlist for model NAME from aligned sentence pairs.
 
@@ -189,7 +191,7 @@ def shortlist(ctx, name, from_tm, from_files, output, per_token, frequent, min_c
     if not from_tm and not from_files:
         raise UsageError("say what to count: --from-tm and/or --from FILE")
     name = name or default_model()
-    model_dir = hub.resolve(name, download=False)
+    model_dir = hub.resolve(name, download=False, option="NAME")
     out = Path(output) if output else sl.default_path(name)
     src_lang = source_lang or DEFAULT_SRC_LANG
     tgt_lang = target_lang or DEFAULT_TGT_LANG
@@ -202,7 +204,7 @@ def shortlist(ctx, name, from_tm, from_files, output, per_token, frequent, min_c
             if tm is not None:
                 yield from _sampled(sl.pairs_from_memory(tm, src_lang, tgt_lang), sample, check)
             for f in from_files:
-                yield from _sampled(sl.pairs_from_file(f, source_lang, target_lang), sample, check)
+                yield from _sampled(sl.pairs_from_file(f, source_lang, target_lang, fmt), sample, check)
 
         described = " + ".join(([f"the memory {tm.path}"] if tm is not None else []) + list(from_files))
         info = sl.build_shortlist(
@@ -210,7 +212,7 @@ def shortlist(ctx, name, from_tm, from_files, output, per_token, frequent, min_c
             per_token=per_token, frequent=frequent, min_count=min_count,
         )
     click.echo(
-        f"{out}: {info.pairs:,} sentence pairs, {info.source_tokens:,} source tokens with "
+        f"{out}: {_pairs(info.pairs)}, {info.source_tokens:,} source tokens with "
         f"{info.mean_candidates:.1f} candidates each on average, {info.frequent} always"
     )
     if check:
@@ -225,6 +227,10 @@ def shortlist(ctx, name, from_tm, from_files, output, per_token, frequent, min_c
         for source, full, short in result.differences:
             click.echo(f"  differs: {source}\n    without: {full}\n    with:    {short}")
     click.echo(f"use it: tmtool translate INPUT --shortlist {out}")
+
+
+def _pairs(n: int) -> str:
+    return f"{n:,} sentence pair" + ("" if n == 1 else "s")
 
 
 def _sampled(pairs, sample: list[str], wanted: int):

@@ -65,13 +65,15 @@ def convert_model(
     device: str = "cpu",
     force: bool = False,
     notify: Callable[[str], None] | None = None,
+    option: str = "--model",
 ) -> Path:
     """The converted copy of ``model`` at ``compute_type``, converting it first if needed.
 
     ``notify`` is told before a conversion starts (it takes seconds and loads transformers).
-    Conversion works offline from a local directory or the Hugging Face cache.
+    Conversion works offline from a local directory or the Hugging Face cache. ``option`` is
+    how the command took the model, for messages.
     """
-    source = hub.resolve(model)
+    source = hub.resolve(model, option=option)
     compute_type = pick_compute_type(compute_type, pick_device(device))
     target = ct2_cache.copy_dir(model, source, compute_type, ctranslate2.__version__)
     if ct2_cache.read_manifest(target) is not None and not force:

@@ -49,23 +49,26 @@ def hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def not_cached_message(model: str, why: str) -> str:
+def not_cached_message(model: str, why: str, option: str = "--model") -> str:
+    """``option``: how the command takes a model folder instead (``--model``, or ``NAME``)."""
+    given = "--model DIR" if option == "--model" else f"its folder as {option}"
     return (
         f"model {model!r} is not in the local Hugging Face cache and {why}; "
-        f"pass --model DIR (a downloaded model folder), or run `tmtool model fetch {model}` "
+        f"pass {given} (a downloaded model folder), or run `tmtool model fetch {model}` "
         "on a connected machine and copy its ~/.cache/huggingface here "
         "(HF_HUB_OFFLINE=1 skips the network check)"
     )
 
 
-def resolve(model: str, *, download: bool = True) -> Path:
-    """The local directory holding ``model``, downloading it into the cache if allowed and online."""
+def resolve(model: str, *, download: bool = True, option: str = "--model") -> Path:
+    """The local directory holding ``model``, downloading it into the cache if allowed and online.
+    ``option`` names how the command was given the model, for the messages."""
     if is_local(model):
         path = Path(model).expanduser()
         if not path.exists():
             raise ModelError(f"model directory {model} does not exist")
         if not path.is_dir():
-            raise ModelError(f"{model} is a file; --model takes a model directory or a hub id")
+            raise ModelError(f"{model} is a file; {option} takes a model directory or a hub id")
         if not (path / "config.json").is_file():
             raise ModelError(f"{model} is not a model directory (it has no config.json)")
         return path
@@ -80,11 +83,11 @@ def resolve(model: str, *, download: bool = True) -> Path:
     except (LocalEntryNotFoundError, OSError, ValueError):
         pass
     if not download:
-        raise ModelError(not_cached_message(model, "this command does not download"))
+        raise ModelError(not_cached_message(model, "this command does not download", option))
     if offline_mode():
-        raise ModelError(not_cached_message(model, "HF_HUB_OFFLINE is set"))
+        raise ModelError(not_cached_message(model, "HF_HUB_OFFLINE is set", option))
     if not hub_reachable():
-        raise ModelError(not_cached_message(model, "the hub cannot be reached"))
+        raise ModelError(not_cached_message(model, "the hub cannot be reached", option))
     return fetch(model)
 
 
