@@ -132,7 +132,8 @@ class TmxReader:
     def __iter__(self) -> Iterator[tuple[int, TranslationUnit]]:
         from lxml import etree
 
-        src = XmlSource(self.stream, self.name, check_declared=self.encoding is None)
+        src = XmlSource(self.stream, self.name, check_declared=self.encoding is None,
+                        encoding=self.encoding, what="TMX")
         context = etree.iterparse(
             src, events=("start", "end"), resolve_entities=False, no_network=True,
             load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
