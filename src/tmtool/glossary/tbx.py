@@ -3,7 +3,8 @@ ISO 30042:2019 in DCA and DCT style) and a TBX v3 writer (TBX-Basic, DCA style).
 
 The reader parses as the TMX reader does (``formats/tmx.py``, issue 5): lxml's ``iterparse``
 with no entity resolution, no network, no DTD loading and libxml2's size limits, and a document
-whose DOCTYPE declares entities is refused before any entry is read. Real files' DOCTYPEs that
+whose DOCTYPE declares entities is refused before the parser reads a byte (the shared prolog
+check of ``formats/xmlsource.py``; the check on the parsed DOCTYPE stays as a second line). Real files' DOCTYPEs that
 only name an external DTD (the LISA samples, KDE Lokalize) are fine: the DTD is never loaded.
 
 It reads structure, not one dialect: an entry is a ``termEntry`` (v2) or ``conceptEntry``
@@ -65,7 +66,8 @@ class TbxReader:
     def __iter__(self) -> Iterator[tuple[int, GlossaryEntry]]:
         from lxml import etree
 
-        src = XmlSource(self.stream, self.name, check_declared=self.encoding is None)
+        src = XmlSource(self.stream, self.name, check_declared=self.encoding is None,
+                        encoding=self.encoding, what="TBX")
         context = etree.iterparse(
             src, events=("start", "end"), resolve_entities=False, no_network=True,
             load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
@@ -99,6 +101,8 @@ class TbxReader:
                     while parent is not None and el.getprevious() is not None:
                         del parent[0]
         except etree.XMLSyntaxError as e:
+            if src.blank:
+                raise FormatError(f"{self.name}: empty file, not TBX") from None
             raise syntax_error(self.name, e, context, src, line) from None
         if root is None:
             raise FormatError(f"{self.name}: empty file, not TBX")
