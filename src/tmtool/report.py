@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .memory.review import ReviewPair, StoredCorpusScore
 from .records import Document
@@ -50,6 +50,7 @@ class Report:
     generated_at: str
     fuzzy: dict[int, int] = field(default_factory=dict)  # segment index -> best fuzzy match score
     leverage: list[LeverageRow] = field(default_factory=list)
+    qa: Any = None  # tmtool.qa.view.ReportQa: stored findings and glossary terms (issue 17)
 
     @property
     def statuses(self) -> Counter:
@@ -75,6 +76,9 @@ def collect(tm: TranslationMemory, name: str) -> Report:
     fuzzy = {i: m.score for i, m in suggestions(name).items()} if suggestions else {}
     report = Report(doc, pairs, tm.corpus_scores(name), tm.machine_targets(edited), now(), fuzzy)
     report.leverage = leverage(pairs, fuzzy)
+    from .qa.view import collect_qa
+
+    report.qa = collect_qa(tm, name, pairs)
     return report
 
 
@@ -117,7 +121,7 @@ def render_html(report: Report) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(doc.name)} · tmtool report</title>",
-        f"<style>{CSS}</style></head><body>",
+        f"<style>{CSS}{_qa_css(report)}</style></head><body>",
         "<header>",
         f"<h1>{escape(doc.name)}</h1>",
         (f'<p class="meta">{escape(doc.src_lang)} → {escape(doc.tgt_lang)} · {len(report.pairs)} segments'
@@ -127,6 +131,7 @@ def render_html(report: Report) -> str:
         _scores_card(report),
         _leverage_card(report),
         _review_card(report),
+        _qa_card(report),
         "</section>",
         _pairs_table(report),
         "</body></html>",
@@ -215,12 +220,12 @@ def _pairs_table(report: Report) -> str:
     for p in report.pairs:
         new_par = paragraph is not None and p.segment.paragraph != paragraph
         paragraph = p.segment.paragraph
-        out.append(_pair_row(p, report.machine, new_par, doc))
+        out.append(_pair_row(p, report.machine, new_par, doc, report.qa))
     out.append("</tbody></table></section>")
     return "\n".join(out)
 
 
-def _pair_row(p: ReviewPair, machine: dict[int, str], new_par: bool, doc: Document) -> str:
+def _pair_row(p: ReviewPair, machine: dict[int, str], new_par: bool, doc: Document, qa: Any = None) -> str:
     u = p.unit
     status = u.status if u else "untranslated"
     classes = f"status-{status}" + (" para" if new_par else "")
@@ -232,21 +237,47 @@ def _pair_row(p: ReviewPair, machine: dict[int, str], new_par: bool, doc: Docume
     if p.stale:
         badges.append(_badge("changed since scored", "stale"))
     target = escape(u.target) if u else '<span class="empty">—</span>'
+    source = escape(p.segment.text)
+    if qa is not None and p.segment.index in qa.terms:  # glossary terms highlighted (issue 17)
+        from .qa.view import highlight
+
+        source = highlight(p.segment.text, qa.terms[p.segment.index]["source"])
+        target = highlight(u.target, qa.terms[p.segment.index]["target"]) if u else target
     extra = []
     if u and u.id in machine and machine[u.id] != u.target:
         extra.append(f'<div class="was"><span class="lbl">model said</span> {escape(machine[u.id])}</div>')
     refs = next(iter(p.scores.values())).refs if p.scores else ()
     for ref in refs:
         extra.append(f'<div class="ref"><span class="lbl">reference</span> {escape(ref)}</div>')
+    if qa is not None:
+        from .qa.view import pair_findings
+
+        extra.append(pair_findings(qa, p.segment.index))
     tu = f' <span class="tu">unit {u.id}</span>' if u else ""
     return (
         f'<tr id="seg-{p.segment.index + 1}" class="{classes}">'
         f'<td class="n">{p.segment.index + 1}</td>'
-        f'<td class="src" lang="{escape(doc.src_lang, quote=True)}">{escape(p.segment.text)}</td>'
+        f'<td class="src" lang="{escape(doc.src_lang, quote=True)}">{source}</td>'
         f'<td class="tgt" lang="{escape(doc.tgt_lang, quote=True)}"><div class="text">{target}</div>'
         f'<div class="badges">{"".join(badges)}{tu}</div>{"".join(extra)}</td>'
         f'<td class="sc">{_sentence_scores(p)}</td></tr>'
     )
+
+
+def _qa_card(report: Report) -> str:
+    if report.qa is None:
+        return ""
+    from .qa.view import qa_card
+
+    return qa_card(report.qa)
+
+
+def _qa_css(report: Report) -> str:
+    if report.qa is None:
+        return ""
+    from .qa.view import CSS as QA_CSS
+
+    return QA_CSS
 
 
 def _sentence_scores(p: ReviewPair) -> str:

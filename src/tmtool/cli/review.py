@@ -40,12 +40,14 @@ def resolve_doc(tm, name: str | None) -> str:
 @click.option("--origin", "origins", multiple=True, type=click.Choice(ORIGIN_CHOICES), help=_ORIGIN_HELP)
 @click.option("--worst-first", is_flag=True, help="Lowest sentence chrF first (run `tmtool score` before).")
 @click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@click.option("--qa", "qa_first", is_flag=True, help="Pairs with QA findings first (run `tmtool qa` before).")
 @click.pass_context
-def review(ctx, doc_name, statuses, origins, worst_first, author):
+def review(ctx, doc_name, statuses, origins, worst_first, author, qa_first):
     """Review a document's pairs one at a time.
 
     Each pair shows its source, target, origin (and model), status, the best fuzzy match the
-    memory had for it, and once `tmtool score` has run, its reference and sentence scores.
+    memory had for it, and once `tmtool score` has run, its reference and sentence scores;
+    the findings of the last `tmtool qa` and the pair's glossary terms.
     Keys: a accept (approved), e edit on one line, E edit in $EDITOR, r reject, s skip,
     b back, q quit, ? help. An edit becomes a human target (approved); the old text stays in
     the pair's history (`tmtool pairs show TU_ID`).
@@ -56,7 +58,9 @@ def review(ctx, doc_name, statuses, origins, worst_first, author):
     Example:
         tmtool review
         tmtool review --doc antara-2022-09-15-xi-aliyev.id.txt --origin mt --worst-first
+        tmtool qa && tmtool review --qa
     """
+    from ..qa.view import findings_first, review_notes
     from ..review import recorded_suggestions, run_review, select_pairs
 
     statuses = None if "any" in statuses else (statuses or ("draft",))
@@ -66,6 +70,8 @@ def review(ctx, doc_name, statuses, origins, worst_first, author):
         if not items:
             click.echo(f"{name}: no pairs to review with these filters.")
             return
+        if qa_first:
+            items = findings_first(items, tm, name)
         scored = sum(bool(p.scores) for p in items)
         if worst_first and not scored:
             click.echo("note: no stored scores yet (run `tmtool score`); keeping document order", err=True)
@@ -74,7 +80,7 @@ def review(ctx, doc_name, statuses, origins, worst_first, author):
         summary = run_review(
             tm, items, read=_read, write=click.echo, edit_long=_edit, author=author or current_user(),
             suggest=recorded_suggestions(tm, name),
-            width=min(120, terminal_width(100)),
+            width=min(120, terminal_width(100)), notes=review_notes(tm, name),
         )
     click.echo("")
     click.echo(summary.describe())
