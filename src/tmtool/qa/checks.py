@@ -31,7 +31,7 @@ ID_WORDS = frozenset(
     "yang dan di ke dari dengan untuk pada dalam ini itu adalah akan tidak juga oleh telah sudah "
     "bahwa atau karena sebagai mereka kami kita saya ia dia tersebut para lebih bisa dapat harus "
     "antara kedua serta secara belum masih bagi atas namun tetapi hanya sangat kepada seperti "
-    "sejak saat setelah sebelum hingga agar supaya apa siapa mengapa kapan ada tak pun lagi".split())
+    "sejak saat setelah sebelum hingga agar supaya apa siapa mengapa kapan ada tak pun lagi perlu".split())
 EN_WORDS = frozenset(
     "the of and to in a is that for on with as was by at are be this from it an has have will his "
     "her their its which were not also said been or between who after about than more into".split())
@@ -63,10 +63,17 @@ def _lower_words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text) if w.islower()]
 
 
+#: An Indonesian derived word: a prefix (me-, ber-, di-, ter-, pe-, per-, ke- and their nasal
+#: forms) and a suffix (-kan, -an, -nya) around a stem: meningkatkan, perdagangan, kelancaran.
+#: English has few such words (pedestrian), and they only count together with function words.
+ID_DERIVED = re.compile(r"^(?:me|mem|men|meng|meny|ber|be|di|ter|pe|pem|pen|peng|peny|per|ke)[a-z]{3,}(?:kan|nya|an)$")
+
+
 def looks_indonesian(text: str) -> tuple[int, int]:
-    """(Indonesian function words, English function words) in ``text``."""
+    """(Indonesian words: function words and derived words, English function words) in ``text``."""
     words = _lower_words(text)
-    return sum(w in ID_WORDS for w in words), sum(w in EN_WORDS for w in words)
+    id_words = sum(w in ID_WORDS or bool(ID_DERIVED.match(w)) for w in words)
+    return id_words, sum(w in EN_WORDS for w in words)
 
 
 def check_empty(p: PairText) -> list[Finding]:
@@ -90,15 +97,16 @@ def check_untranslated(p: PairText) -> list[Finding]:
     if not p.target or " ".join(p.target.split()) == " ".join(p.source.split()):
         return []  # empty and identical have their own checks
     id_hits, en_hits = looks_indonesian(p.target)
-    if id_hits >= 2 and id_hits > en_hits:
-        spans = [("target", m.start(), m.end()) for m in _WORD.finditer(p.target) if m.group() in ID_WORDS]
+    if id_hits >= 3 and id_hits > en_hits:
+        spans = [("target", m.start(), m.end()) for m in _WORD.finditer(p.target)
+                 if m.group() in ID_WORDS or ID_DERIVED.match(m.group())]
         return [p.finding("untranslated", ERROR, f"the target is still Indonesian ({id_hits} Indonesian "
-                          f"function words, {en_hits} English)", *spans[:10])]
+                          f"words, {en_hits} English function words)", *spans[:10])]
     return []
 
 
 def check_length(p: PairText) -> list[Finding]:
-    src, tgt = _MARKS.sub("", p.source).strip(), _MARKS.sub("", p.target or "").strip()
+    src, tgt = _without_codes(p.source), _without_codes(p.target or "")
     if len(src) < LENGTH_MIN_SOURCE or not tgt:
         return []
     ratio = len(tgt) / len(src)
@@ -110,11 +118,23 @@ def check_length(p: PairText) -> list[Finding]:
     return []
 
 
+def _blank_codes(text: str) -> str:
+    """``text`` with placeholders, inline codes, URLs and e-mails blanked out (offsets kept):
+    the digits of ``{1}`` or of a URL are not figures of the sentence."""
+    for pattern in (_MARKS, _PLACEHOLDER, _URL, _EMAIL):
+        text = pattern.sub(lambda m: " " * len(m.group()), text)
+    return text
+
+
+def _without_codes(text: str) -> str:
+    return " ".join(_PLACEHOLDER.sub("", _MARKS.sub("", text)).split())
+
+
 def check_numbers(p: PairText) -> list[Finding]:
     if not p.target:
         return []
     return [p.finding("numbers", ERROR, x.message, (x.side, x.start, x.end))
-            for x in numbers.compare(p.source, p.target)]
+            for x in numbers.compare(_blank_codes(p.source), _blank_codes(p.target))]
 
 
 def _codes(text: str, codes: list[dict]) -> list[tuple[str, int, int]]:
@@ -185,7 +205,7 @@ def check_brackets(p: PairText) -> list[Finding]:
 
 
 def check_spaces(p: PairText) -> list[Finding]:
-    if not p.target:
+    if not p.target or not p.target.strip():
         return []
     out, t, s = [], p.target, p.source
     lead_t, lead_s = len(t) - len(t.lstrip()), len(s) - len(s.lstrip())

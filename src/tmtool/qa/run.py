@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from ..memory.interface import MemoryStore
 
 SEVERITY_RANK = {ERROR: 0, WARNING: 1}
+#: Checks after which the pair is not checked further (nothing translated to check).
+UNTRANSLATED = ("empty", "identical", "untranslated")
 
 
 @dataclass
@@ -99,10 +101,13 @@ def check_pair(p: PairText, terms: TermChecker | None, *, glossary_only: bool = 
     """Every finding of one pair (consistency aside: it needs the memory)."""
     out: list[Finding] = []
     if not glossary_only:
-        for check in CHECKS.values():
-            out += check(p)
-            if p.target is None:
-                break  # nothing else to check in a pair without a translation
+        for name, check in CHECKS.items():
+            found = check(p)
+            out += found
+            if found and name in UNTRANSLATED:
+                # One finding says it all: a pair with no translation, or a copy of the
+                # source, or a target still in Indonesian is to be translated first.
+                return out
     if terms is not None:
         out += terms.check(p)
     return out
