@@ -195,3 +195,29 @@ def test_cli_import_list_search_export(tmp_path):
         "\"GDI, proposed by China in 2021\"")
     r = runner.invoke(cli, [*tm, "glossary", "import", str(tmp_path / "missing.tbx")])
     assert r.exit_code == 1 and r.output == f"Error: {tmp_path / 'missing.tbx'}: no such file\n"
+
+
+@pytest.mark.postgres
+def test_tm_copy_moves_the_glossary_and_findings_both_ways(tmp_path, pg_location):
+    from test_qa import DOC, store_article
+
+    from tmtool.memory.glossary import Finding
+    from tmtool.qa import qa_document
+
+    lite = tmp_path / "tm.sqlite"
+    with open_memory(lite) as tm:
+        import_glossary(tm, QA / "glossary-id-en.tbx")
+        store_article(tm)
+        qa_document(tm, DOC)
+        tm.save_findings(DOC, [Finding("spaces", "warning", "double space", ({"side": "target", "start": 1, "end": 3},), 4, 5)])
+        before = (tm.glossary(), tm.findings(DOC))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["tm", "copy", str(lite), pg_location], catch_exceptions=False).exit_code == 0
+    back = tmp_path / "back.sqlite"
+    assert runner.invoke(cli, ["tm", "copy", pg_location, str(back)], catch_exceptions=False).exit_code == 0
+    for where in (pg_location, back):
+        with open_memory(where) as tm:
+            assert (tm.glossary(), tm.findings(DOC)) == before
+    with open_memory(pg_location) as pg:  # new entries continue after the copied ids
+        r = import_glossary(pg, QA / "dct-min-sample.tbx")
+        assert r.added == 2 and [e.id for e in pg.glossary()][-2:] == [14, 15]

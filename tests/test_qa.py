@@ -224,3 +224,16 @@ def test_report_has_a_qa_card_findings_and_highlighted_terms(planted_tm, tmp_pat
     assert '<span class="lbl">QA error</span> numbers: number 19 is not in the target</div>' in html
     assert '<mark class="term" title="vaccine">vaksin</mark>' in html
     assert '<mark class="term" title="glossary term">diplomatic relations</mark>' in html
+
+
+def test_help_and_glossary_commands_do_not_load_the_qa_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from tmtool.cli import cli; "
+            "CliRunner().invoke(cli, ['--help']); CliRunner().invoke(cli, ['glossary', '--help']); "
+            "CliRunner().invoke(cli, ['qa', '--help']); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('Sastrawi', 'simplemma') "
+            "or m.startswith('tmtool.qa')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -16,6 +16,7 @@ passed over; empty terms are left out and counted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TextIO
@@ -196,6 +197,7 @@ def _walk(el, stop: frozenset[str]):
 
 # -- writing -----------------------------------------------------------------------------
 
+_NCNAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 _STATUS_OUT = {"preferred": "preferredTerm-admn-sts", "admitted": "admittedTerm-admn-sts",
                "deprecated": "deprecatedTerm-admn-sts", "superseded": "supersededTerm-admn-sts",
                # TBX-Basic has no "forbidden": deprecated is its word for a term not to use.
@@ -210,8 +212,12 @@ def write_tbx(out: TextIO, entries: list[GlossaryEntry], src_lang: str = "id") -
       'xmlns="urn:iso:std:iso:30042:ed-2">\n')
     w("  <tbxHeader><fileDesc><sourceDesc><p>exported by tmtool</p></sourceDesc></fileDesc></tbxHeader>\n")
     w("  <text><body>\n")
+    seen: set[str] = set()
     for n, e in enumerate(entries, 1):
-        w(f'    <conceptEntry id="{escape_attr(e.concept or f"c{e.id or n}")}">\n')
+        # Entry ids are XML IDs: unique and NCNames. Two files may both have a "c1".
+        concept = e.concept if e.concept and _NCNAME.match(e.concept) and e.concept not in seen else f"tmtool-{e.id or n}"
+        seen.add(concept)
+        w(f'    <conceptEntry id="{escape_attr(concept)}">\n')
         if e.subject:
             w(f'      <descrip type="subjectField">{escape_text(e.subject)}</descrip>\n')
         if e.definition:

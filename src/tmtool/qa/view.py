@@ -34,8 +34,13 @@ def stored_findings(tm: MemoryStore, name: str) -> dict[int, list[Finding]]:
 def _terms(tm: MemoryStore, name: str) -> TermChecker | None:
     if getattr(tm, "glossary", None) is None:
         return None
+    from ..errors import UsageError
+
     doc = tm.get_document(name)
-    checker = term_checker(tm, doc.src_lang, doc.tgt_lang)
+    try:
+        checker = term_checker(tm, doc.src_lang, doc.tgt_lang)
+    except UsageError:  # the qa extra is not installed: show the pairs without their terms
+        return None
     return checker if checker and checker.entries else None
 
 
