@@ -154,6 +154,10 @@ def compare(source: str, target: str) -> list[Problem]:
         for value, s, e in src_items:
             src_skip.append((s, e))
             hit = next((t for t in left if t[0] == value), None)
+            same = _kept(source[s:e], target, tgt_skip)
+            if hit is None and same is not None:
+                tgt_skip.append(same)  # written as in the source ("02.30 WIB" kept in English)
+                continue
             if hit is None:
                 problems.append(Problem("source", s, e, f"{kind} {source[s:e]} is not in the target"
                                         + _instead(target, left)))
@@ -167,6 +171,15 @@ def compare(source: str, target: str) -> list[Problem]:
     problems += _figures(source, target, src_skip, tgt_skip)
     problems += _currencies(source, target)
     return problems
+
+
+def _kept(text: str, target: str, skip: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Where ``text`` (a date or time as the source wrote it) stands in ``target`` as a whole
+    figure, outside the spans already taken; None if it does not."""
+    for m in re.finditer(rf"(?<![\d.,/]){re.escape(text)}(?![\d/]|[.,]\d)", target):
+        if not any(s <= m.start() < e for s, e in skip):
+            return m.start(), m.end()
+    return None
 
 
 def _instead(target: str, left: list) -> str:
