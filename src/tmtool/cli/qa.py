@@ -37,11 +37,17 @@ def qa(ctx, doc_name, glossary_only, fmt, fail_on):
         tmtool qa --doc antara-2022-09-15-xi-aliyev.id.txt --format json | jq .check
         tmtool qa --glossary-only --fail-on error
     """
+    from ..errors import TMError
     from ..qa import qa_document
 
     with open_tm(ctx, create=False) as tm:
         name = resolve_doc(tm, doc_name)
-        result = qa_document(tm, name, glossary_only=glossary_only)
+        result = qa_document(tm, name, glossary_only=glossary_only, store=False)
+        try:
+            tm.save_findings(name, result.findings)
+            result.stored = True
+        except TMError as e:  # a read-only memory: the findings are still worth printing
+            click.echo(f"note: findings not stored ({e})", err=True)
         pairs = {p.segment.index: p for p in tm.pairs(name)} if fmt == "text" else {}
     _print(result, fmt, name, pairs)
     if result.fails(fail_on):

@@ -131,8 +131,11 @@ def qa_document(tm: MemoryStore, name: str, *, glossary_only: bool = False, stor
                      (u.props.get("codes") or {}) if u else {}, pair.segment.index, u.id if u else None)
         findings += check_pair(p, terms, glossary_only=glossary_only)
     if not glossary_only:
-        units = {pair.unit.id: pair.segment.index for pair in pairs if pair.unit}
-        findings += _consistency(tm, list(units), lambda tu: [p.segment.index for p in pairs if p.unit and p.unit.id == tu])
+        uses: dict[int, list[int]] = defaultdict(list)  # unit -> the segments that use it
+        for pair in pairs:
+            if pair.unit:
+                uses[pair.unit.id].append(pair.segment.index)
+        findings += _consistency(tm, list(uses), uses.__getitem__)
     findings.sort(key=lambda f: (f.index if f.index is not None else -1, SEVERITY_RANK[f.severity]))
     result = QaResult(findings, len(pairs), len(terms.entries) if terms else 0)
     if store:
