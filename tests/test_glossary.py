@@ -221,3 +221,14 @@ def test_tm_copy_moves_the_glossary_and_findings_both_ways(tmp_path, pg_location
     with open_memory(pg_location) as pg:  # new entries continue after the copied ids
         r = import_glossary(pg, QA / "dct-min-sample.tbx")
         assert r.added == 2 and [e.id for e in pg.glossary()][-2:] == [14, 15]
+
+
+def test_tsv_export_reads_back_as_it_was(memory, tmp_path):
+    import_glossary(memory, QA / "header-crlf.tsv")
+    r = CliRunner().invoke(cli, ["--tm", str(memory.path), "glossary", "export", "-o", str(tmp_path / "g.txt")],
+                           catch_exceptions=False) if not str(memory.path).startswith("postgres") else None
+    out = io.StringIO()
+    export_glossary(memory, out, "tsv")
+    assert out.getvalue() == 'kerja sama\tcooperation\t\nrantai pasokan\tsupply chain\ta "chain" of suppliers\n'
+    if r is not None:  # -o NAME.txt is TSV, as OmegaT names its glossaries
+        assert (tmp_path / "g.txt").read_text(encoding="utf-8") == out.getvalue()

@@ -64,7 +64,7 @@ def import_(ctx, files, fmt, src_lang, tgt_lang, encoding):
 @glossary.command("export")
 @click.option("-o", "--output", default="-", show_default=True, help="Output file; - is stdout.")
 @click.option("-f", "--format", "fmt", type=click.Choice(GLOSSARY_FORMATS),
-              help="[default: from -o's suffix, else tbx]")
+              help="[default: from -o's suffix (.tbx, .csv, .tsv/.txt), else tbx]")
 @click.option("--src", "src_lang", default="id", show_default=True, help="Source language (CSV/TSV columns).")
 @click.option("--tgt", "tgt_lang", default="en", show_default=True, help="Target language (CSV/TSV columns).")
 @click.pass_context
@@ -79,11 +79,14 @@ def export(ctx, output, fmt, src_lang, tgt_lang):
         tmtool glossary export -o terms.tbx
         tmtool glossary export -o terms.csv
     """
-    from ..glossary import export_glossary
+    from ..errors import UsageError
+    from ..glossary import export_glossary, glossary_format
 
     if fmt is None:
-        suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-        fmt = suffix if suffix in GLOSSARY_FORMATS else "tbx"
+        try:  # .csv, .tsv, .txt (TSV, as OmegaT names it), .tbx
+            fmt = glossary_format(output)
+        except UsageError:
+            fmt = "tbx"
     with open_tm(ctx, create=False) as tm:
         with _atomic_output(output) as out:
             n = export_glossary(tm, out, fmt, src_lang=src_lang, tgt_lang=tgt_lang)

@@ -91,18 +91,20 @@ def write_tabular(out: TextIO, entries: list[GlossaryEntry], src_lang: str, tgt_
                   delimiter: str = "\t") -> int:
     """One row ``source, target, note`` per pair of usable terms (deprecated and forbidden
     terms have no place in a two-column glossary); how many rows were written."""
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n",
-                        quoting=csv.QUOTE_MINIMAL if delimiter == "," else csv.QUOTE_NONE,
-                        escapechar=None if delimiter == "," else "\\")
+    writer = csv.writer(out, lineterminator="\n")
     rows = 0
     for e in entries:
         note = e.definition or e.note or ""
         for s in (t for t in e.in_lang(src_lang) if t.usable):
             for t in (t for t in e.in_lang(tgt_lang) if t.usable):
-                writer.writerow([_flat(s.text), _flat(t.text), _flat(note)])
+                fields = [_flat(s.text), _flat(t.text), _flat(note)]
+                if delimiter == ",":
+                    writer.writerow(fields)
+                else:  # TSV as the reader takes it: no quoting (tabs and line breaks are folded)
+                    out.write("\t".join(fields) + "\n")
                 rows += 1
     return rows
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.replace("\t", " ").split())
+    return " ".join(text.split())
