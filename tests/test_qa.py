@@ -150,8 +150,9 @@ def test_findings_are_stored_replaced_and_kept_per_document(memory):
     assert stored == result.findings
     assert stored[2].spans == ({"side": "target", "start": 33, "end": 42},)
     assert memory.get_unit(stored[2].tu_id).target[33:42] == "Silk Road"
-    # Fixed and checked again: the stored findings are replaced, not added to.
+    # Fixed: the stored findings of that pair are stale until checked again, and then replaced.
     memory.edit_target(stored[0].tu_id, refs[0])
+    assert [f.stale for f in memory.findings(DOC)] == [True, True, False, False]
     assert [f.index for f in qa_document(memory, DOC).findings] == [8, 8]
     assert [f.index for f in memory.findings(DOC)] == [8, 8]
     assert [f.check for f in qa_document(memory, DOC, glossary_only=True).findings] == ["terminology"] * 2
@@ -262,3 +263,17 @@ def test_a_memory_that_cannot_be_written_still_gets_its_findings_printed(planted
     assert r.stderr.splitlines() == [
         "note: findings not stored (memory/tm.sqlite: attempt to write a readonly database)",
         f"{DOC}: 20 pairs checked, 13 glossary entries: 1 errors, 1 warnings"]
+
+
+def test_review_and_report_say_when_a_finding_predates_an_edit(planted_tm, tmp_path):
+    runner = CliRunner()
+    runner.invoke(cli, [*planted_tm, "qa"], catch_exceptions=False)
+    refs = ARTICLE_EN_SENTENCES.read_text(encoding="utf-8").splitlines()
+    r = runner.invoke(cli, [*planted_tm, "pairs", "edit", "13", "--status", "draft", "--target", refs[12]],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, [*planted_tm, "review", "--qa"], input="q\n", catch_exceptions=False)
+    assert ("       QA  error · numbers: number 19 is not in the target (checked before the target "
+            "changed; run tmtool qa again)") in r.output.splitlines()
+    runner.invoke(cli, [*planted_tm, "report", "-o", str(tmp_path / "r.html")], catch_exceptions=False)
+    assert "1 of them were found before the target changed" in (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -83,6 +83,7 @@ class Finding:
     spans: tuple[dict, ...] = ()
     index: int | None = None  # the segment index in its document (None: a unit outside any)
     tu_id: int | None = None
+    stale: bool = False  # stored before the pair's target changed: run tmtool qa again
 
 
 class GlossaryStore:
@@ -179,31 +180,48 @@ class GlossaryStore:
         how many were stored."""
         doc = self.get_document(name)
         stamp = self._now()
-        rows = []
-        for n, f in enumerate(findings):
+        findings = list(findings)
+        for f in findings:
             if f.severity not in SEVERITIES:
                 raise ValueError(f"unknown severity {f.severity!r}")
-            rows.append((doc.id, n, f.index, f.tu_id, f.check, f.severity, f.message,
-                         json.dumps(list(f.spans), ensure_ascii=False), stamp))
         with self.atomic():
+            targets = self._target_hashes({f.tu_id for f in findings if f.tu_id is not None})
             self._write("DELETE FROM qa_findings WHERE doc_id = ?", (doc.id,))
             self._write_many(
                 """INSERT INTO qa_findings (doc_id, seq, idx, tu_id, kind, severity, message, spans,
-                       checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                rows,
+                       target_hash, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [(doc.id, n, f.index, f.tu_id, f.check, f.severity, f.message,
+                  json.dumps(list(f.spans), ensure_ascii=False), targets.get(f.tu_id), stamp)
+                 for n, f in enumerate(findings)],
             )
-        return len(rows)
+        return len(findings)
+
+    def _target_hashes(self, tu_ids: set[int]) -> dict[int, str]:
+        ids, out = sorted(tu_ids), {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            rows = self.conn.execute(
+                f"SELECT id, target_hash FROM units WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update((r[0], r[1]) for r in rows)
+        return out
 
     def findings(self, name: str) -> list[Finding]:
         """The findings the last ``tmtool qa`` stored for document ``name``, in segment order."""
         doc = self.get_document(name)
+        # Stale: the segment now has another unit, or the unit another target, than was checked.
         rows = self.conn.execute(
-            """SELECT idx, tu_id, kind, severity, message, spans FROM qa_findings
-               WHERE doc_id = ? ORDER BY idx, seq""",
+            """SELECT f.idx, f.tu_id, f.kind, f.severity, f.message, f.spans,
+                      CASE WHEN coalesce(s.tu_id, -1) != coalesce(f.tu_id, -1)
+                                OR coalesce(u.target_hash, '') != coalesce(f.target_hash, '')
+                           THEN 1 ELSE 0 END AS stale
+               FROM qa_findings f
+               LEFT JOIN segments s ON s.doc_id = f.doc_id AND s.idx = f.idx
+               LEFT JOIN units u ON u.id = f.tu_id
+               WHERE f.doc_id = ? ORDER BY f.idx, f.seq""",
             (doc.id,),
         )
         return [Finding(r["kind"], r["severity"], r["message"], tuple(json.loads(r["spans"])),
-                        r["idx"], r["tu_id"]) for r in rows]
+                        r["idx"], r["tu_id"], bool(r["stale"])) for r in rows]
 
     def findings_checked_at(self, name: str) -> str | None:
         """When ``tmtool qa`` last stored findings for ``name`` (None: never, or none found)."""

@@ -219,6 +219,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             severity TEXT NOT NULL CHECK (severity IN ('error', 'warning')),
             message TEXT NOT NULL,
             spans TEXT NOT NULL,
+            target_hash TEXT, -- the unit's target when checked: a later edit makes the finding stale
             checked_at TEXT NOT NULL,
             PRIMARY KEY (doc_id, seq)
         ) WITHOUT ROWID;

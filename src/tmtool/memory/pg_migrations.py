@@ -244,6 +244,7 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
             severity text COLLATE "C" NOT NULL CHECK (severity IN ('error', 'warning')),
             message text NOT NULL,
             spans text NOT NULL,
+            target_hash text COLLATE "C",
             checked_at text COLLATE "C" NOT NULL,
             PRIMARY KEY (doc_id, seq)
         );

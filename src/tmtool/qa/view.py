@@ -54,7 +54,7 @@ def review_notes(tm: MemoryStore, name: str) -> Callable[[ReviewPair], list[str]
     def notes(pair: ReviewPair) -> list[str]:
         lines = []
         for f in findings.get(pair.segment.index, ()):
-            lines.append(f"  {'QA':>7}  {f.severity} · {f.check}: {f.message}")
+            lines.append(f"  {'QA':>7}  {f.severity} · {f.check}: {f.message}{_STALE if f.stale else ''}")
         if terms is not None:
             seen = set()
             for h in terms.source_hits(pair.segment.text):
@@ -66,6 +66,9 @@ def review_notes(tm: MemoryStore, name: str) -> Callable[[ReviewPair], list[str]
         return lines
 
     return notes
+
+
+_STALE = " (checked before the target changed; run tmtool qa again)"
 
 
 def findings_first(pairs: Sequence[ReviewPair], tm: MemoryStore, name: str) -> list[ReviewPair]:
@@ -136,6 +139,10 @@ def qa_card(qa: ReportQa) -> str:
             by_check[(f.check, f.severity)] += 1
     out.append(f'<p class="note">{qa.count("error")} errors, {qa.count("warning")} warnings in '
                f"{len(qa.findings)} pairs (last <code>tmtool qa</code> run).</p>")
+    stale = sum(f.stale for fs in qa.findings.values() for f in fs)
+    if stale:
+        out.append(f'<p class="warn">{stale} of them were found before the target changed; run '
+                   "<code>tmtool qa</code> again for current findings.</p>")
     if by_check:
         out.append('<table><thead><tr><th>Check</th><th>Severity</th><th class="num">Findings</th></tr>'
                    "</thead><tbody>")
@@ -153,7 +160,7 @@ def pair_findings(qa: ReportQa | None, index: int) -> str:
         return ""
     return "".join(
         f'<div class="qa qa-{escape(f.severity)}"><span class="lbl">QA {escape(f.severity)}</span> '
-        f"{escape(f.check)}: {escape(f.message)}</div>"
+        f"{escape(f.check)}: {escape(f.message)}{escape(_STALE) if f.stale else ''}</div>"
         for f in qa.findings.get(index, ())
     )
 
