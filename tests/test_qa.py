@@ -277,3 +277,15 @@ def test_review_and_report_say_when_a_finding_predates_an_edit(planted_tm, tmp_p
             "changed; run tmtool qa again)") in r.output.splitlines()
     runner.invoke(cli, [*planted_tm, "report", "-o", str(tmp_path / "r.html")], catch_exceptions=False)
     assert "1 of them were found before the target changed" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_a_segment_without_a_translation_is_one_finding(memory):
+    text = ARTICLE.read_text(encoding="utf-8")
+    segments = segment_text(text)
+    doc = memory.save_document(DOC, text, segments, "id", "en")
+    refs = ARTICLE_EN_SENTENCES.read_text(encoding="utf-8").splitlines()
+    ids = memory.add_units([TranslationUnit(None, s.text, r, origin="human") for s, r in zip(segments[1:], refs[1:])])
+    memory.link_segments(doc, {i + 1: tu for i, tu in enumerate(ids)})
+    found = qa_document(memory, DOC).findings
+    assert [(f.index, f.tu_id, f.check, f.severity, f.message) for f in found] == [
+        (0, None, "empty", "error", "no translation yet")]
