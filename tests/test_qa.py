@@ -114,7 +114,7 @@ def test_inline_codes_are_compared_by_their_native_code():
     assert check_pair(PairText(f"Klik {b}Simpan{e} sekarang.", f"Click {b}Save{e} now.", codes), None) == []
     lost = check_pair(PairText(f"Klik {b}Simpan{e} sekarang.", f"Click {b}Save now.", codes), None)
     assert [(f.check, f.severity, f.message) for f in lost] == [
-        ("tags", "error", "tag or placeholder <ept>&lt;/b&gt; is missing in the target")]
+        ("tags", "error", "tag or placeholder ⟨/2⟩ (</b>) is missing in the target")]
 
 
 # -- a document in the memory ---------------------------------------------------------------

@@ -111,11 +111,15 @@ def _excerpt(f, pair, unit) -> str:
     if not f.spans:
         return ""
     span = f.spans[0]
+    from ..formats.inline import display_text
+
     u = unit or (pair.unit if pair else None)
     text = (u.source if span["side"] == "source" else u.target) if u else (pair.segment.text if pair else "")
     if not text:
         return ""
+    codes = ((u.props.get("codes") or {}).get(span["side"]) if u else None) or []
+    show = lambda piece: display_text(piece, codes).replace("\n", " ")  # noqa: E731 - tags as ⟨1⟩, not markers
     a, b = span["start"], span["end"]
     left, right = max(0, a - 30), min(len(text), b + 30)
-    return (f"{span['side']}: {'…' if left else ''}{text[left:a]}[{text[a:b]}]{text[b:right]}"
+    return (f"{span['side']}: {'…' if left else ''}{show(text[left:a])}[{show(text[a:b])}]{show(text[b:right])}"
             f"{'…' if right < len(text) else ''}")

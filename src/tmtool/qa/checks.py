@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..formats.inline import MARK_BASE
+from ..formats.inline import MARK_BASE, display_text, xml_to_text
 from ..memory.glossary import Finding
 from . import numbers
 
@@ -137,15 +137,19 @@ def check_numbers(p: PairText) -> list[Finding]:
             for x in numbers.compare(_blank_codes(p.source), _blank_codes(p.target))]
 
 
-def _codes(text: str, codes: list[dict]) -> list[tuple[str, int, int]]:
-    """The inline codes and placeholders of ``text``: (identity, start, end)."""
+def _codes(text: str, codes: list[dict]) -> list[tuple[str, int, int, str]]:
+    """The inline codes and placeholders of ``text``: (identity, start, end, as shown). An
+    inline code is identified by its element and native code (``<bpt>`` + ``<b>``), since
+    each side numbers its own codes."""
     out = []
     for m in _MARKS.finditer(text):
         k = ord(m.group()) - MARK_BASE
         code = codes[k] if 0 <= k < len(codes) else {}
-        out.append((f"<{code.get('tag', '?')}>{code.get('xml', '')}", m.start(), m.end()))
+        native = xml_to_text(code.get("xml", ""))
+        label = display_text(m.group(), codes) + (f" ({native})" if native else "")
+        out.append((f"<{code.get('tag', '?')}>{code.get('xml', '')}", m.start(), m.end(), label))
     for m in _PLACEHOLDER.finditer(text):
-        out.append((m.group(), m.start(), m.end()))
+        out.append((m.group(), m.start(), m.end(), m.group()))
     return sorted(out, key=lambda c: c[1])
 
 
@@ -161,20 +165,16 @@ def check_tags(p: PairText) -> list[Finding]:
     extra = Counter(c[0] for c in tgt) - Counter(c[0] for c in src)
     for ident in missing:
         first = next(c for c in src if c[0] == ident)
-        out.append(p.finding("tags", ERROR, f"tag or placeholder {_shown(p.source, first)} is missing "
-                             "in the target", ("source", first[1], first[2])))
+        out.append(p.finding("tags", ERROR, f"tag or placeholder {first[3]} is missing in the target",
+                             ("source", first[1], first[2])))
     for ident in extra:
         first = next(c for c in tgt if c[0] == ident)
-        out.append(p.finding("tags", ERROR, f"tag or placeholder {_shown(p.target, first)} is not in "
-                             "the source", ("target", first[1], first[2])))
+        out.append(p.finding("tags", ERROR, f"tag or placeholder {first[3]} is not in the source",
+                             ("target", first[1], first[2])))
     if not out and [c[0] for c in src] != [c[0] for c in tgt]:
         out.append(p.finding("tags", WARNING, "the tags and placeholders are in another order than "
                              "in the source", *(("target", c[1], c[2]) for c in tgt)))
     return out
-
-
-def _shown(text: str, code: tuple[str, int, int]) -> str:
-    return code[0] if _MARKS.match(text[code[1]:code[2]]) else text[code[1]:code[2]]
 
 
 def _unbalanced(text: str) -> list[tuple[str, int]]:
