@@ -215,7 +215,8 @@ def write_tbx(out: TextIO, entries: list[GlossaryEntry], src_lang: str = "id") -
     seen: set[str] = set()
     for n, e in enumerate(entries, 1):
         # Entry ids are XML IDs: unique and NCNames. Two files may both have a "c1".
-        concept = e.concept if e.concept and _NCNAME.match(e.concept) and e.concept not in seen else f"tmtool-{e.id or n}"
+        usable = e.concept and _NCNAME.match(e.concept) and e.concept not in seen
+        concept = e.concept if usable else f"tmtool-{e.id or n}"
         seen.add(concept)
         w(f'    <conceptEntry id="{escape_attr(concept)}">\n')
         if e.subject:

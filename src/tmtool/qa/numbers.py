@@ -19,12 +19,17 @@ from decimal import Decimal, InvalidOperation
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?![\d])")
 _SLASH_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?(?![\d/])")
 _ID_TIME = re.compile(r"(?<![\d.,])([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d.,])")
-_EN_TIME = re.compile(r"(?<![\d.,])(\d{1,2})(?:[:.]([0-5]\d))?\s*([ap])\.?\s?m\b\.?|(?<![\d.,])([01]?\d|2[0-3]):([0-5]\d)(?![\d])",
-                      re.IGNORECASE)
+_EN_TIME = re.compile(
+    r"(?<![\d.,])(\d{1,2})(?:[:.]([0-5]\d))?\s*([ap])\.?\s?m\b\.?"  # 7 p.m., 7:30 am
+    r"|(?<![\d.,])([01]?\d|2[0-3]):([0-5]\d)(?![\d])",  # 19:00
+    re.IGNORECASE,
+)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")
 _MONTH = "|".join(m.capitalize() for m in _MONTHS)
-_EN_DATE = re.compile(rf"\b(?:({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH}))\b")
+_EN_DATE = re.compile(  # September 15, 15 September, the 15th of September
+    rf"\b(?:({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH}))\b"
+)
 _SCALES_ID = {"ribu": 10**3, "juta": 10**6, "miliar": 10**9, "milyar": 10**9, "triliun": 10**12}
 _SCALES_EN = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _WORDS_EN = {w: n for n, w in enumerate(
