@@ -42,6 +42,10 @@ PROP_TUID = "x-tmtool-tuid"  # the tuid the unit had in the file it was imported
 OWN_PROPS = (PROP_ORIGIN, PROP_STATUS, PROP_MODEL, PROP_PREV, PROP_NEXT, PROP_TUID)
 # ISO 639 codes that were renamed: files from older tools still use them.
 _OLD_CODES = {"in": "id", "iw": "he", "ji": "yi", "jw": "jv", "mo": "ro"}
+# A BCP 47 tag's shape (RFC 5646 section 2.1, loosely): a primary subtag of letters (``i``/``x``
+# for the old irregular and private-use tags), then subtags of 1-8 letters or digits; ``_`` is
+# accepted because older tools write ``en_US``.
+_LANG_TAG = re.compile(r"^(?:[A-Za-z]{2,8}|[iIxX])(?:[-_][A-Za-z0-9]{1,8})*$")
 _TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})")
 #: The most bytes of the file one ``<tu>`` may span, and the most elements inside it (inline
@@ -68,6 +72,11 @@ def canonical_lang(code: str) -> str:
         else:
             out.append(p.lower())
     return "-".join(out)
+
+
+def is_lang_tag(code: str | None) -> bool:
+    """Whether ``code`` has the shape of a language tag (``id``, ``en-US``, ``zh_Hant``)."""
+    return bool(code) and _LANG_TAG.match(code.strip()) is not None
 
 
 def primary_lang(code: str) -> str:
@@ -211,6 +220,9 @@ class TmxReader:
         }
         self.own = el.get("creationtool") == "tmtool"
         srclang = el.get("srclang", "")
+        if srclang and srclang != "*all*" and not is_lang_tag(srclang):
+            raise FormatError(f"{self.name}:{el.sourceline}: the header's srclang {_shown(srclang)} is not a "
+                              "language tag (like id or en-US); fix it or pass --src")
         if self.src_lang is None and srclang and srclang != "*all*":
             self.src_lang = primary_lang(srclang)
 
@@ -222,6 +234,7 @@ class TmxReader:
             raise FormatError(f"{self.name}:{ref.sourceline or tu.sourceline}: the entity reference "
                               f"{ref.text} is not defined (tmtool loads no DTD); refused")
         tuvs = [c for c in tu if _local(c.tag) == "tuv"]
+        self._check_langs(tu, tuvs)
         if self.src_lang is None:
             srclang = tu.get("srclang") or (_tuv_lang(tuvs[0]) if tuvs else "")
             if not srclang or srclang == "*all*":
@@ -244,6 +257,23 @@ class TmxReader:
         if not target.strip():
             return self._skip("with an empty target")
         return self._unit(tu, src, tgt, source, target, src_codes, tgt_codes)
+
+    def _check_langs(self, tu, tuvs: list) -> None:
+        """Every ``<tuv>`` names its language with a real tag (issue 14): a unit whose language
+        is unknown cannot be put on either side, and guessing would store it on the wrong one."""
+        for t in tuvs:
+            lang = _tuv_lang(t)
+            if lang is None or not lang.strip():
+                what = "an empty xml:lang" if lang is not None else "no xml:lang (or TMX 1.1 lang)"
+                raise FormatError(f"{self.name}:{t.sourceline}: <tuv> with {what}; every variant "
+                                  "must name its language")
+            if not is_lang_tag(lang):
+                raise FormatError(f"{self.name}:{t.sourceline}: <tuv> xml:lang {_shown(lang)} is not a "
+                                  "language tag (like id or en-US)")
+        srclang = tu.get("srclang")
+        if srclang is not None and srclang != "*all*" and not is_lang_tag(srclang):
+            raise FormatError(f"{self.name}:{tu.sourceline}: <tu> srclang {_shown(srclang)} is not a "
+                              "language tag (like id or en-US)")
 
     def _default_target(self, tuvs: list, src) -> bool:
         """Take the first other language of the first unit that has one as the target."""
@@ -333,6 +363,11 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _shown(value: str) -> str:
+    """A value from the file as a message quotes it: escaped, and cut short if long."""
+    return repr(value[:40] + "..." if len(value) > 40 else value)
+
+
 def _context_text(value: str | None) -> str | None:
     """A context prop's text: memoQ writes the segment as ``<seg>...</seg>`` markup in it."""
     if not value:
@@ -347,7 +382,8 @@ def _context_text(value: str | None) -> str | None:
 
 def _tuv_lang(tuv) -> str | None:
     # TMX 1.4 says xml:lang; 1.1 said lang; files of either age mix them.
-    return tuv.get(XML_LANG) or tuv.get("lang")
+    lang = tuv.get(XML_LANG)
+    return lang if lang is not None else tuv.get("lang")
 
 
 def _prop(el) -> list[str]:
