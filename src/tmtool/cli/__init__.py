@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -84,26 +86,29 @@ def tm_exists(ctx: click.Context) -> bool:
 
 def write_output(path: str, text: str) -> None:
     """Write ``text`` to ``path`` (``-`` is stdout) atomically: a reader never sees half a file."""
-    import tempfile  # here, not at start-up: ~10 ms of `tmtool --help` (issue 8)
-
     if path == "-":
         click.echo(text, nl=False)
         return
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{path} is a directory; give -o a file name")
-    if is_special(target):
-        try:
-            with open(target, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-        except OSError as e:
-            raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+    with output_stream(path) as f:
+        f.write(text)
+
+
+@contextmanager
+def output_stream(path: str, newline: str | None = "") -> Iterator[TextIO]:
+    """The stream ``-o PATH`` writes to: stdout for ``-``, else :func:`tmtool.atomicfile.atomic_open`
+    (the file appears whole, with the umask's mode, or an existing file's). A failure is one line."""
+    if path == "-":
+        yield sys.stdout
         return
+    from ..atomicfile import atomic_open
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".tmtool-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, target)
+        with atomic_open(path, newline=newline) as f:
+            yield f
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory; give -o a file name") from None
+    except BrokenPipeError:
+        raise
     except OSError as e:
         raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
 
@@ -113,12 +118,6 @@ def terminal_width(default: int) -> int:
     import shutil
 
     return shutil.get_terminal_size((default, 20)).columns
-
-
-def is_special(target: Path) -> bool:
-    """True for an output path that exists but is no regular file (/dev/null, /dev/stdout, a
-    FIFO): it is written into, since replacing it would put a plain file in the device's place."""
-    return target.exists() and not target.is_file()
 
 
 from . import align, model, pairs, report, review, score, segment, tm, translate  # noqa: E402,F401  (they register on `cli`)

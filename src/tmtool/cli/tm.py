@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from ..errors import UsageError
-from . import cli, is_special, open_tm
+from . import cli, open_tm, output_stream
 
 FORMATS = ("tmx", "tsv", "jsonl")
 STATUSES = ("draft", "approved", "rejected")
@@ -103,47 +101,11 @@ def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
         suffix = Path(output).suffix.lower().lstrip(".")
         fmt = suffix if suffix in FORMATS else "tmx"
     with open_tm(ctx, create=False) as memory:
-        with _atomic_output(output) as out:
+        with output_stream(output, newline="\n") as out:
             n = memory.export(out, fmt, status=status or None, doc=doc_name, src_lang=src_lang,
                               tgt_lang=tgt_lang)
     if output != "-":
         click.echo(f"{output}: {n} units ({fmt})", err=True)
-
-
-class _atomic_output:
-    """A text stream to ``path`` that replaces the file only when complete (``-``: stdout)."""
-
-    def __init__(self, path: str):
-        self.path, self.tmp, self.f = path, None, None
-
-    def __enter__(self):
-        import tempfile
-
-        if self.path == "-":
-            return sys.stdout
-        target = Path(self.path)
-        if target.is_dir():
-            raise UsageError(f"{self.path} is a directory; give -o a file name")
-        try:
-            if is_special(target):  # /dev/null, a FIFO: write into it, never replace it
-                self.f = open(target, "w", encoding="utf-8", newline="\n")
-                return self.f
-            fd, self.tmp = tempfile.mkstemp(dir=str(target.parent) or ".", prefix=".tmtool-")
-        except OSError as e:
-            raise click.ClickException(f"cannot write {self.path}: {e.strerror or e}") from None
-        self.f = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-        return self.f
-
-    def __exit__(self, exc_type, *exc):
-        if self.f is None:
-            return
-        self.f.close()
-        if self.tmp is None:
-            return
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
 
 
 @tm.command()
