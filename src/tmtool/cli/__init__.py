@@ -13,6 +13,7 @@ import click
 from .. import __version__
 from ..config import default_tm_path, tm_location
 from ..errors import TmtoolError, UsageError
+from ..terminal import for_stream, printable
 
 
 class TmtoolGroup(click.Group):
@@ -32,7 +33,7 @@ class TmtoolGroup(click.Group):
         except TmtoolError as e:
             # One line, whatever the error; a usage error (options that do not fit together)
             # exits 2 like click's own, without repeating the usage lines above it.
-            error = click.ClickException(str(e))
+            error = click.ClickException(printable(str(e)))
             error.exit_code = e.exit_code if e.exit_code in (1, 2) else 1
             raise error from None
         except BrokenPipeError:
@@ -87,7 +88,7 @@ def tm_exists(ctx: click.Context) -> bool:
 def write_output(path: str, text: str) -> None:
     """Write ``text`` to ``path`` (``-`` is stdout) atomically: a reader never sees half a file."""
     if path == "-":
-        click.echo(text, nl=False)
+        click.echo(for_stream(text), nl=False, color=True)  # a document to a terminal: its escapes shown, not run
         return
     with output_stream(path) as f:
         f.write(text)
@@ -98,7 +99,7 @@ def output_stream(path: str, newline: str | None = "") -> Iterator[TextIO]:
     """The stream ``-o PATH`` writes to: stdout for ``-``, else :func:`tmtool.atomicfile.atomic_open`
     (the file appears whole, with the umask's mode, or an existing file's). A failure is one line."""
     if path == "-":
-        yield sys.stdout
+        yield _Shown(sys.stdout) if sys.stdout.isatty() else sys.stdout
         return
     from ..atomicfile import atomic_open
 
@@ -111,6 +112,22 @@ def output_stream(path: str, newline: str | None = "") -> Iterator[TextIO]:
         raise
     except OSError as e:
         raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+
+
+class _Shown:
+    """A terminal as a text stream: what is written has its control characters made visible."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(printable(text))
+
+
+def echo(message: str | None = None, *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for everything tmtool shows a person: text from the memory or the input has
+    its control characters made visible (:func:`tmtool.terminal.printable`; issue 14)."""
+    click.echo(None if message is None else printable(str(message)), err=err, nl=nl)
 
 
 def terminal_width(default: int) -> int:

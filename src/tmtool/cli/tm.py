@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import cli, open_tm, output_stream
+from . import cli, echo, open_tm, output_stream
 
 FORMATS = ("tmx", "tsv", "jsonl")
 STATUSES = ("draft", "approved", "rejected")
@@ -56,7 +56,7 @@ def import_(ctx, files, fmt, src_lang, tgt_lang, status, encoding):
         for path in files:
             report = memory.import_file(path, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang,
                                         status=status, progress=_progress(path), encoding=encoding)
-            click.echo(_import_summary(report))
+            echo(_import_summary(report))
 
 
 def _import_summary(r) -> str:
@@ -72,7 +72,7 @@ def _progress(path):
         return None
 
     def show(n: int) -> None:
-        click.echo(f"\r{path}: {n} units ...", nl=False, err=True)
+        echo(f"\r{path}: {n} units ...", nl=False, err=True)
 
     return show
 
@@ -105,7 +105,7 @@ def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
             n = memory.export(out, fmt, status=status or None, doc=doc_name, src_lang=src_lang,
                               tgt_lang=tgt_lang)
     if output != "-":
-        click.echo(f"{output}: {n} units ({fmt})", err=True)
+        echo(f"{output}: {n} units ({fmt})", err=True)
 
 
 @tm.command()
@@ -157,11 +157,11 @@ def search(ctx, text, min_score, limit, concordance, side, src_lang, tgt_lang, p
         row["source"] = display_text(unit.source, codes.get("source"))
         row["target"] = display_text(unit.target, codes.get("target"))
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            echo(json.dumps(row, ensure_ascii=False))
         else:
-            click.echo(_match_block(row))
+            echo(_match_block(row))
     if not rows and not as_json:
-        click.echo("no match" if not concordance else "not found", err=True)
+        echo("no match" if not concordance else "not found", err=True)
 
 
 def _match_block(row: dict) -> str:
@@ -189,7 +189,7 @@ def stats(ctx, as_json):
     with open_tm(ctx, create=False) as memory:
         s = memory.stats()
     if as_json:
-        click.echo(json.dumps(s, ensure_ascii=False))
+        echo(json.dumps(s, ensure_ascii=False))
         return
     lines = [f"{s['path']}: {s['units']} units, {s['documents']} documents ({s['segments']} segments), "
              f"{s['file_bytes'] / 1e6:.1f} MB"]
@@ -202,7 +202,7 @@ def stats(ctx, as_json):
     fi = s["fuzzy_index"]
     lines.append(f"  fuzzy index: units up to id {fi['indexed_up_to']}, {fi['pending']} waiting")
     lines.append(f"  schema: {s['schema']}")
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
 
 
 @tm.command()
@@ -233,12 +233,12 @@ def copy(ctx, src, dst):
         counts = copy_memory(source, target, progress=show)
         where = target.path
     if show:
-        click.echo("", err=True)
-    click.echo(f"{where}: copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+        echo("", err=True)
+    echo(f"{where}: copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
 
 
 def _progress_rows():
     def show(table: str, n: int) -> None:
-        click.echo(f"\r{table}: {n} rows ...", nl=False, err=True)
+        echo(f"\r{table}: {n} rows ...", nl=False, err=True)
 
     return show

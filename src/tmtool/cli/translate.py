@@ -11,7 +11,7 @@ import click
 from ..errors import InputError, UsageError
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
 from ..textio import read_text
-from . import cli, open_tm, write_output
+from . import cli, echo, open_tm, write_output
 from .segment import segmenter_options, make_segmenter
 
 FORMATS = ("text", "jsonl", "tsv")
@@ -106,10 +106,10 @@ def translate(
 
     def load():
         if _interactive():
-            click.echo(f"Loading {model} ...", err=True)
+            echo(f"Loading {model} ...", err=True)
         return get_translator(
             backend, model=model, device=device, beams=beams, threads=threads, compute_type=compute_type,
-            fixed_output_tokens=output_tokens, notify=lambda message: click.echo(message, err=True), **extra,
+            fixed_output_tokens=output_tokens, notify=lambda message: echo(message, err=True), **extra,
         )
 
     with open_tm(ctx, create=True) as tm, _Progress() as progress:
@@ -123,10 +123,10 @@ def translate(
     write_output(output, rendered)
     if output == "-" and rendered and not rendered.endswith("\n") and sys.stdout.isatty():
         # Keep the summary off the document's last line without changing the document.
-        click.echo(err=True)
+        echo(err=True)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(summary(result), err=True)
+        echo(f"note: {note}", err=True)
+    echo(summary(result), err=True)
 
 
 def render(result, fmt: str) -> str:
