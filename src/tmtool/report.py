@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .memory.review import ReviewPair, StoredCorpusScore
 from .records import Document
+from .terminal import plural
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -120,7 +121,7 @@ def render_html(report: Report) -> str:
         f"<style>{CSS}</style></head><body>",
         "<header>",
         f"<h1>{escape(doc.name)}</h1>",
-        (f'<p class="meta">{escape(doc.src_lang)} → {escape(doc.tgt_lang)} · {len(report.pairs)} segments'
+        (f'<p class="meta">{escape(doc.src_lang)} → {escape(doc.tgt_lang)} · {plural(len(report.pairs), "segment")}'
          f" · translated {escape(doc.updated_at)} · report made {escape(report.generated_at)} by tmtool</p>"),
         "</header>",
         '<section class="summary">',
@@ -144,7 +145,7 @@ def _scores_card(report: Report) -> str:
     first = report.corpus[0]
     against = ("the model's output against the targets people approved (--ref-from-tm)"
                if first.ref_kind == "tm" else "the targets against reference file(s)")
-    out.append(f'<p class="note">{first.segments} segments: {escape(against)}; '
+    out.append(f'<p class="note">{plural(first.segments, "segment")}: {escape(against)}; '
                f"scored {escape(first.scored_at)} with sacrebleu.</p>")
     out.append("<table><tbody>")
     for c in report.corpus:

@@ -1,4 +1,5 @@
-"""Text for a terminal: control characters from the memory or the input made visible (issue 14).
+"""Text for a person: control characters from the memory or the input made visible, and counts
+with the right noun (issue 14).
 
 A segment can carry escape sequences (a document, a TSV/JSONL import, an alignment): printed raw,
 ``ESC ] 0 ; ... BEL`` retitles the window, ``ESC ] 52 ; c ; ... BEL`` writes the clipboard on
@@ -38,3 +39,13 @@ def for_stream(text: str, stream: TextIO | None = None) -> str:
     stream = stream if stream is not None else sys.stdout
     isatty = getattr(stream, "isatty", None)
     return printable(text) if isatty is not None and isatty() else text
+
+
+_PLURALS = {"hypothesis": "hypotheses", "entry": "entries", "match": "matches", "is": "are", "was": "were"}
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 segment``, ``2 segments``, ``0 segments`` (``many``: an irregular plural)."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {many or _PLURALS.get(noun) or noun + 's'}"

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import default_model
+from ..terminal import plural
 from . import cli, echo, open_tm
 
 
@@ -276,6 +277,8 @@ def prune(dry_run):
             shutil.rmtree(entry.path, ignore_errors=True)
     total = sum(e.size_bytes for e in stale) / 1e6
     if stale:
-        echo(f"{len(stale)} {'would be' if dry_run else 'were'} removed, {total:.1f} MB")
+        n = len(stale)
+        echo(f"{plural(n, 'copy', 'copies')} {'would be' if dry_run else 'was' if n == 1 else 'were'} "
+             f"removed, {total:.1f} MB")
     else:
         echo(f"nothing stale in {ct2_cache.cache_root()}")

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import NotFound
-from ..terminal import for_stream
+from ..terminal import for_stream, plural
 from . import cli, echo, open_tm, terminal_width
 from .translate import _tsv_cell
 
@@ -78,7 +78,7 @@ def _table(doc_name: str, rows: list[dict]) -> str:
 
     width = max(60, terminal_width(100))
     col = (width - 8) // 2
-    out = [f"{doc_name}: {len(rows)} segments"]
+    out = [f"{doc_name}: {plural(len(rows), 'segment')}"]
     for row in rows:
         meta = f"#{row['index'] + 1}  {row['origin'] or 'untranslated'}"
         if row["status"]:
@@ -116,6 +116,7 @@ def docs(ctx, as_json):
                                    "tgt_lang": d.tgt_lang, "updated_at": d.updated_at,
                                    "content_hash": d.content_hash}, ensure_ascii=False))
         else:
-            echo(f"{d.updated_at}  {d.segment_count:5d} segments  {d.src_lang}->{d.tgt_lang}  {d.name}")
+            echo(f"{d.updated_at}  {d.segment_count:5d} segment{'' if d.segment_count == 1 else 's'}  "
+                 f"{d.src_lang}->{d.tgt_lang}  {d.name}")
     if not documents and not as_json:
         echo("no documents yet", err=True)

@@ -11,6 +11,7 @@ import click
 from ..config import current_user
 from ..errors import NotFound
 from ..records import ORIGINS, STATUSES
+from ..terminal import plural
 from . import cli, echo, open_tm, terminal_width
 from .pairs import pairs
 
@@ -69,7 +70,7 @@ def review(ctx, doc_name, statuses, origins, worst_first, author):
         scored = sum(bool(p.scores) for p in items)
         if worst_first and not scored:
             echo("note: no stored scores yet (run `tmtool score`); keeping document order", err=True)
-        echo(f"{name}: {len(items)} pairs to review. ? shows the keys; q quits, and every "
+        echo(f"{name}: {plural(len(items), 'pair')} to review. ? shows the keys; q quits, and every "
                    "decision is saved as you go.")
         summary = run_review(
             tm, items, read=_read, write=echo, edit_long=_edit, author=author or current_user(),
@@ -185,7 +186,7 @@ def set_status(ctx, status, doc_name, origins, statuses, author):
         )
     total = sum(changed.values())
     detail = ", ".join(f"{n} {old}" for old, n in sorted(changed.items()))
-    echo(f"{doc_name}: {total} pair{'s' if total != 1 else ''} set to {status}"
+    echo(f"{doc_name}: {plural(total, 'pair')} set to {status}"
                + (f" (were: {detail})" if detail else ""))
 
 

@@ -8,6 +8,7 @@ import textwrap
 import click
 
 from ..errors import UsageError
+from ..terminal import plural
 from . import cli, echo, open_tm
 from .review import resolve_doc
 
@@ -86,13 +87,13 @@ def score(ctx, refs, align, ref_from_tm, doc_name, hyp, metrics, confidence, con
 def _header(result, hyp) -> str:
     what = hyp if hyp else result.document
     refs = ", ".join(result.references)
-    line = f"{what}: {len(result.segments)} segments scored against {refs}"
+    line = f"{what}: {plural(len(result.segments), 'segment')} scored against {refs}"
     if result.ref_kind == "tm":
         how = {k: sum(s.how == k for s in result.segments) for k in ("accepted", "edited", "tm")}
         line += (f" ({how['accepted']} accepted as the model wrote them, {how['edited']} edited, "
                  f"{how['tm']} from other approved units; {result.unscored} not yet approved)")
     if result.ref_kind == "aligned":
-        line += f" (aligned; {result.unscored} segments left unaligned and not scored)"
+        line += f" (aligned; {plural(result.unscored, 'segment')} left unaligned and not scored)"
     return line
 
 
