@@ -20,7 +20,7 @@ from lxml import etree
 from reliability_support import assert_refused, check_memory, invoke, row_counts, seed_memory
 
 from tmtool.formats.inline import escape_attr, escape_text
-from tmtool.formats.tmx import is_lang_tag
+from tmtool.formats import is_lang_tag
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n<header creationtool="t" '
         'creationtoolversion="1" segtype="sentence" o-tmf="t" adminlang="en" srclang="{src}" '
@@ -198,3 +198,20 @@ def test_structure_mutations_import_cleanly_or_fail_in_one_line(fuzz_memory, nam
     else:
         assert_refused(r)
         assert row_counts(tm) == before, f"{name} {ops}: a refused file changed the memory"
+
+
+@pytest.mark.parametrize("name, text, words", [
+    ("bad.tsv", "source\ttarget\tsrc_lang\nSatu.\tOne.\tid\nDua.\tTwo.\t!!\n", ["bad.tsv:3:", "src_lang '!!'"]),
+    ("bad.jsonl", '{"source": "Satu.", "target": "One.", "tgt_lang": "en US"}\n', ["bad.jsonl:1:", "tgt_lang 'en US'"]),
+])
+def test_tsv_and_jsonl_languages_are_checked_too(memory, tmp_path, name, text, words):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert_refused(invoke(memory, "tm", "import", path), *words)
+
+
+def test_a_src_option_that_is_not_a_tag_is_a_usage_error(memory, tmp_path):
+    path = tmp_path / "ok.tmx"
+    path.write_text(tmx(), encoding="utf-8")
+    r = invoke(memory, "tm", "import", path, "--src", "??")
+    assert r.exit_code == 2 and assert_refused(r, "--src '??' is not a language tag")

@@ -19,7 +19,7 @@ from typing import IO, TextIO
 
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
-from . import MAX_SEGMENT_CHARS, check_length
+from . import MAX_SEGMENT_CHARS, check_length, is_lang_tag, quoted
 from .inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
 from .xmlsource import XML_MAX_DEPTH, XmlSource, line_column, syntax_error
 
@@ -42,10 +42,6 @@ PROP_TUID = "x-tmtool-tuid"  # the tuid the unit had in the file it was imported
 OWN_PROPS = (PROP_ORIGIN, PROP_STATUS, PROP_MODEL, PROP_PREV, PROP_NEXT, PROP_TUID)
 # ISO 639 codes that were renamed: files from older tools still use them.
 _OLD_CODES = {"in": "id", "iw": "he", "ji": "yi", "jw": "jv", "mo": "ro"}
-# A BCP 47 tag's shape (RFC 5646 section 2.1, loosely): a primary subtag of letters (``i``/``x``
-# for the old irregular and private-use tags), then subtags of 1-8 letters or digits; ``_`` is
-# accepted because older tools write ``en_US``.
-_LANG_TAG = re.compile(r"^(?:[A-Za-z]{2,8}|[iIxX])(?:[-_][A-Za-z0-9]{1,8})*$")
 _TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})")
 #: The most bytes of the file one ``<tu>`` may span, and the most elements inside it (inline
@@ -72,11 +68,6 @@ def canonical_lang(code: str) -> str:
         else:
             out.append(p.lower())
     return "-".join(out)
-
-
-def is_lang_tag(code: str | None) -> bool:
-    """Whether ``code`` has the shape of a language tag (``id``, ``en-US``, ``zh_Hant``)."""
-    return bool(code) and _LANG_TAG.match(code.strip()) is not None
 
 
 def primary_lang(code: str) -> str:
@@ -221,7 +212,7 @@ class TmxReader:
         self.own = el.get("creationtool") == "tmtool"
         srclang = el.get("srclang", "")
         if srclang and srclang != "*all*" and not is_lang_tag(srclang):
-            raise FormatError(f"{self.name}:{el.sourceline}: the header's srclang {_shown(srclang)} is not a "
+            raise FormatError(f"{self.name}:{el.sourceline}: the header's srclang {quoted(srclang)} is not a "
                               "language tag (like id or en-US); fix it or pass --src")
         if self.src_lang is None and srclang and srclang != "*all*":
             self.src_lang = primary_lang(srclang)
@@ -268,11 +259,11 @@ class TmxReader:
                 raise FormatError(f"{self.name}:{t.sourceline}: <tuv> with {what}; every variant "
                                   "must name its language")
             if not is_lang_tag(lang):
-                raise FormatError(f"{self.name}:{t.sourceline}: <tuv> xml:lang {_shown(lang)} is not a "
+                raise FormatError(f"{self.name}:{t.sourceline}: <tuv> xml:lang {quoted(lang)} is not a "
                                   "language tag (like id or en-US)")
         srclang = tu.get("srclang")
         if srclang is not None and srclang != "*all*" and not is_lang_tag(srclang):
-            raise FormatError(f"{self.name}:{tu.sourceline}: <tu> srclang {_shown(srclang)} is not a "
+            raise FormatError(f"{self.name}:{tu.sourceline}: <tu> srclang {quoted(srclang)} is not a "
                               "language tag (like id or en-US)")
 
     def _default_target(self, tuvs: list, src) -> bool:
@@ -361,11 +352,6 @@ def _local(tag) -> str:
     if not isinstance(tag, str):
         return ""  # a comment or processing instruction
     return tag.rsplit("}", 1)[-1]
-
-
-def _shown(value: str) -> str:
-    """A value from the file as a message quotes it: escaped, and cut short if long."""
-    return repr(value[:40] + "..." if len(value) > 40 else value)
 
 
 def _context_text(value: str | None) -> str | None:
