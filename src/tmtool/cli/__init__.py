@@ -121,4 +121,4 @@ def is_special(target: Path) -> bool:
     return target.exists() and not target.is_file()
 
 
-from . import align, model, pairs, report, review, score, segment, tm, translate  # noqa: E402,F401  (they register on `cli`)
+from . import align, model, pairs, report, review, score, segment, serve, tm, translate  # noqa: E402,F401  (they register on `cli`)
