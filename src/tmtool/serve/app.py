@@ -125,6 +125,10 @@ def create_app(tm: MemoryStore, *, author: str | None = None, guard: Guard | Non
             page = view.page(filters, number, page_size)
         return render_template("doc.html", page=page, filters=filters, author=author)
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return "", 204  # no icon: saves a 404 in every browser's first request
+
     @app.get("/history")
     def history():
         tu_id = _int(request.args.get("tu"), 0)
