@@ -108,6 +108,7 @@ def test_accept_reject_and_edit_are_saved_with_history_as_in_review(browser, tm_
     r = browser.decide(0, "accept")
     assert r.status_code == 200 and r.json["message"] == f"unit {ids[0]}: approved"
     assert 'class="row status-approved"' in r.json["rows"][0]["html"]
+    assert r.json["progress"] == {"draft": 19, "approved": 1, "rejected": 0}
     assert browser.decide(2, "reject").json["message"] == f"unit {ids[2]}: rejected"
     fixed = "Xi stressed that the current international situation is undergoing profound changes."
     r = browser.decide(4, "edit", text=f"  {fixed}\n")
@@ -307,3 +308,22 @@ def test_a_server_on_another_host_prints_its_token(tm_path):
         local = make_server(tm, port=0)
         assert local.app.extensions["tmtool"]["guard"].token is None
         local.server_close()
+
+
+def test_the_paged_reads_agree_with_document_pairs(tm_path):
+    """review_index, review_page and status_counts (the store's reads for a grid page) give what
+    document_pairs gives, on both back ends, scores included."""
+    translate_example(tm_path)
+    reference = Path("ref.txt")
+    reference.write_text("\n".join(REFERENCE) + "\n", encoding="utf-8")
+    run(tm_path, "score", "--doc", DOC, "--ref", reference)
+    with open_memory(tm_path) as tm:
+        tm.set_status(unit_ids(tm_path)[2], "rejected", author="x")
+        whole = tm.document_pairs(DOC)
+        assert tm.review_page(DOC, [19, 2, 0, 99]) == [whole[19], whole[2], whole[0]]  # 99: none
+        index = tm.review_index(DOC)
+        assert [(r.index, r.tu_id, r.status, r.origin, r.match, r.source, r.target) for r in index] == [
+            (p.segment.index, p.unit.id, p.unit.status, p.unit.origin, p.match, p.segment.text, p.unit.target)
+            for p in whole]
+        assert [(r.bleu, r.chrf) for r in index] == [(p.score("BLEU"), p.score("chrF2")) for p in whole]
+        assert tm.status_counts(DOC) == {"draft": 19, "rejected": 1}

@@ -168,6 +168,8 @@ def test_review_a_document_with_the_keyboard(live, driver, tm_path, tmp_path):
     _shot(driver, tmp_path, "serve-review", 1280)
     _shot(driver, tmp_path, "serve-review", 420)
     assert units(tm_path)[ids[4]] == (fixed, "human", "approved", "ayu")
+    assert driver.find_element("id", "n-approved").text == "2"  # the counts follow the decisions
+    assert driver.find_element("id", "n-rejected").text == "1"
     assert [(h[0], h[1]) for h in history(tm_path)] == [(ids[0], "approve"), (ids[2], "reject"), (ids[4], "edit")]
 
 

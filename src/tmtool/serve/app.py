@@ -51,8 +51,7 @@ def create_app(tm: MemoryStore, *, author: str | None = None, guard: Guard | Non
     app.jinja_env.globals.update(bands=grid.BANDS, statuses=grid.STATUSES, origins=(*grid.ORIGINS, "tm"))
     guard = guard or Guard()
     lock = threading.Lock()
-    views: dict[str, grid.DocumentView] = {}
-    app.extensions["tmtool"] = {"tm": tm, "guard": guard, "views": views}
+    app.extensions["tmtool"] = {"tm": tm, "guard": guard}
 
     def cookie(name: str) -> str:
         # One server per port: its cookies must not be read by another on the same host.
@@ -121,8 +120,7 @@ def create_app(tm: MemoryStore, *, author: str | None = None, guard: Guard | Non
         filters = grid.Filters.parse(request.args)
         number = _int(request.args.get("page"), 1)
         with lock:
-            view = views[name] = grid.DocumentView(tm, name)
-            page = view.page(filters, number, page_size)
+            page = grid.page(tm, name, filters, number, page_size)
         return render_template("doc.html", page=page, filters=filters, author=author)
 
     @app.get("/favicon.ico")
@@ -141,7 +139,8 @@ def create_app(tm: MemoryStore, *, author: str | None = None, guard: Guard | Non
         name, index = request.form.get("name", ""), _int(request.form.get("seg"), -1)
         seen = grid.Seen.parse(request.form)
         with lock:
-            view = views.get(name) or views.setdefault(name, grid.DocumentView(tm, name))
+            if not tm.review_page(name, [index]):  # checked before anything is written
+                raise NotFound(f"{name!r} has no segment #{index + 1}")
             try:
                 unit, message = grid.decide(
                     tm, seen, request.form.get("action", ""), text=request.form.get("text", ""),
@@ -149,9 +148,11 @@ def create_app(tm: MemoryStore, *, author: str | None = None, guard: Guard | Non
                 )
             except Conflict as e:
                 # Nothing was saved: show the pair as it is now, beside what this page tried.
-                return jsonify(conflict=str(e), rows=_rows(view.refreshed(tm, index))), 409
-            rows = view.refreshed(tm, index)
-        return jsonify(ok=True, message=message, tu=unit.id, rows=_rows(rows))
+                return jsonify(conflict=str(e), rows=_rows(grid.refreshed(tm, name, index, [seen.tu_id]))), 409
+            rows = grid.refreshed(tm, name, index, {seen.tu_id, unit.id})
+            counts = tm.status_counts(name)
+        return jsonify(ok=True, message=message, tu=unit.id, rows=_rows(rows),
+                       progress={s: counts.get(s, 0) for s in grid.STATUSES})
 
     def _rows(rows: list[grid.Row]) -> list[dict]:
         return [{"seg": r.index, "html": render_template("row.html", row=r)} for r in rows]

@@ -10,12 +10,13 @@ another machine on PostgreSQL raises :class:`~tmtool.errors.Conflict` instead of
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, UsageError
 from ..formats.inline import shown
+from ..memory.browse import IndexRow
 from ..memory.review import ReviewPair
 from ..records import ORIGINS, STATUSES, TranslationUnit
 
@@ -71,21 +72,20 @@ class Filters:
             raise UsageError(f"unknown order {f.order!r}")
         return f
 
-    def keep(self, p: ReviewPair) -> bool:
-        u = p.unit
-        if self.status and (u is None or u.status != self.status):
+    def keep(self, r: IndexRow) -> bool:
+        if self.status and r.status != self.status:
             return False
-        if self.origin == "tm" and not (p.match or 0) > 0:
+        if self.origin == "tm" and not (r.match or 0) > 0:
             return False
-        if self.origin and self.origin != "tm" and (u is None or u.origin != self.origin):
+        if self.origin and self.origin != "tm" and r.origin != self.origin:
             return False
         if self.band:
             _, low, high = BANDS[self.band]
-            if not low <= (p.match or 0) <= high:
+            if not low <= (r.match or 0) <= high:
                 return False
         if self.q:
             q = self.q.casefold()
-            if q not in p.segment.text.casefold() and (u is None or q not in u.target.casefold()):
+            if q not in r.source.casefold() and q not in (r.target or "").casefold():
                 return False
         return True
 
@@ -126,8 +126,11 @@ class Progress:
     """How far the review of one document is."""
 
     name: str
-    segments: int
     statuses: Counter = field(default_factory=Counter)  # draft/approved/rejected/untranslated
+
+    @property
+    def segments(self) -> int:
+        return sum(self.statuses.values())
 
     @property
     def decided(self) -> int:
@@ -147,73 +150,64 @@ class Page:
     progress: Progress
 
 
-class DocumentView:
-    """A document's pairs as the page shows them, read once per page load.
+def page(tm: MemoryStore, name: str, filters: Filters, number: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Page ``number`` of document ``name``'s grid, as the memory holds it now.
 
-    The suggestions and stored scores do not change when a reviewer decides, so a decision
-    re-reads only its unit and renders its rows from what was read here.
+    The filters and the order look at a light index of every segment; only the page's own
+    rows are read whole (unit, scores), so a 5,000-segment document opens as fast as a short one.
     """
+    name = tm.get_document(name).name
+    index = tm.review_index(name)
+    kept = [r for r in index if filters.keep(r)]
+    if filters.order == "worst-bleu":
+        kept.sort(key=_worst_bleu)
+    pages = max(1, -(-len(kept) // size))
+    number = min(max(1, number), pages)
+    chosen = [r.index for r in kept[(number - 1) * size : number * size]]
+    counts = Counter(r.status or "untranslated" for r in index)
+    return Page(name, rows(tm, name, chosen), number, pages, len(kept), len(index), Progress(name, counts))
 
-    def __init__(self, tm: MemoryStore, name: str):
-        self.name = tm.get_document(name).name
-        self.pairs = tm.document_pairs(self.name)
-        get = getattr(tm, "suggestions", None)
-        found = get(self.name) if get else {}
-        self.suggestions = {
-            i: Suggestion(m.score, shown(m.unit, "source"), shown(m.unit)) for i, m in found.items()
-        }
 
-    def row(self, p: ReviewPair) -> Row:
-        s = self.suggestions.get(p.segment.index)
-        if s is not None and p.unit is not None and s.target == shown(p.unit):
+def rows(tm: MemoryStore, name: str, indexes: list[int]) -> list[Row]:
+    """Grid rows of segments ``indexes`` of document ``name``, with their suggestions."""
+    get = getattr(tm, "suggestions", None)  # the fuzzy matches `translate` recorded (issue 9)
+    found = get(name) if get and indexes else {}
+    out = []
+    for p in tm.review_page(name, indexes):
+        m = found.get(p.segment.index)
+        s = Suggestion(m.score, shown(m.unit, "source"), shown(m.unit)) if m else None
+        if s is not None and p.unit is not None and (m.unit.id == p.unit.id or s.target == shown(p.unit)):
             s = None  # the suggestion is what the target already says
-        return Row(p, s)
-
-    def page(self, filters: Filters, number: int = 1, size: int = PAGE_SIZE) -> Page:
-        kept = [p for p in self.pairs if filters.keep(p)]
-        if filters.order == "worst-bleu":
-            kept.sort(key=_worst_bleu)
-        pages = max(1, -(-len(kept) // size))
-        number = min(max(1, number), pages)
-        chosen = kept[(number - 1) * size : number * size]
-        return Page(self.name, [self.row(p) for p in chosen], number, pages, len(kept), len(self.pairs),
-                    progress(self.name, self.pairs))
-
-    def refreshed(self, tm: MemoryStore, index: int) -> list[Row]:
-        """Segment ``index`` and every other segment of the document sharing its unit, re-read
-        from the memory after a decision (an edit may move segments to another unit)."""
-        if not 0 <= index < len(self.pairs):
-            raise NotFound(f"{self.name} has no segment #{index + 1}")
-        before = self.pairs[index].unit
-        ids = {before.id} if before else set()
-        now = {p.segment.index: p.unit for p in tm.pairs(self.name)}
-        if now.get(index) is not None:
-            ids.add(now[index].id)
-        changed = []
-        for i, p in enumerate(self.pairs):
-            unit = now.get(i)
-            if (p.unit and p.unit.id in ids) or (unit and unit.id in ids):
-                self.pairs[i] = ReviewPair(p.segment, unit, p.match, p.scores)
-                changed.append(self.row(self.pairs[i]))
-        return changed
+        out.append(Row(p, s))
+    return out
 
 
-def _worst_bleu(p: ReviewPair) -> tuple:
+def refreshed(tm: MemoryStore, name: str, index: int, tu_ids: Iterable[int]) -> list[Row]:
+    """Segment ``index`` of document ``name`` and the other segments there that use one of the
+    units ``tu_ids`` (a decision on one unit changes them all; an edit may move them to another
+    unit), as the memory holds them now."""
+    indexes = {index}
+    for tu_id in tu_ids:
+        try:
+            indexes.update(i for doc, i in tm.unit_segments(tu_id) if doc == name)
+        except NotFound:
+            continue
+    found = rows(tm, name, sorted(indexes))
+    if index not in {r.index for r in found}:
+        raise NotFound(f"{name} has no segment #{index + 1}")
+    return found
+
+
+def _worst_bleu(r: IndexRow) -> tuple:
     # Unscored pairs go last, in document order; ties by chrF, then position.
-    bleu, chrf = p.score("BLEU"), p.score("chrF2")
-    if bleu is None:
-        return (1, 0.0, 0.0, p.segment.index)
-    return (0, bleu, chrf if chrf is not None else 101.0, p.segment.index)
-
-
-def progress(name: str, pairs: Sequence) -> Progress:
-    """Counts by status (``untranslated`` for segments without a unit)."""
-    return Progress(name, len(pairs), Counter(p.unit.status if p.unit else "untranslated" for p in pairs))
+    if r.bleu is None:
+        return (1, 0.0, 0.0, r.index)
+    return (0, r.bleu, r.chrf if r.chrf is not None else 101.0, r.index)
 
 
 def documents(tm: MemoryStore) -> list[Progress]:
     """Every document of the memory with its review progress, most recent first."""
-    return [progress(d.name, tm.pairs(d.name)) for d in tm.documents()]
+    return [Progress(d.name, Counter(tm.status_counts(d.name))) for d in tm.documents()]
 
 
 @dataclass(frozen=True)

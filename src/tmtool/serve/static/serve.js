@@ -67,6 +67,10 @@
           return false;
         }
         if (code !== 200) { say(j.error || "error " + code, "error"); return false; }
+        for (const k in j.progress || {}) {
+          const n = document.getElementById("n-" + k);
+          if (n) n.textContent = j.progress[k];
+        }
         say(j.message, "ok");
         return true;
       })
