@@ -327,3 +327,16 @@ def test_the_paged_reads_agree_with_document_pairs(tm_path):
             for p in whole]
         assert [(r.bleu, r.chrf) for r in index] == [(p.score("BLEU"), p.score("chrF2")) for p in whole]
         assert tm.status_counts(DOC) == {"draft": 19, "rejected": 1}
+
+
+def test_a_busy_port_is_one_line(tm_path):
+    import socket
+
+    translate_example(tm_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = run(tm_path, "serve", "--port", port, code=1)
+    assert r.output == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use " \
+                       "(another program uses it: choose another --port)\n"

@@ -32,10 +32,29 @@ def make_server(tm: MemoryStore, *, host: str = "127.0.0.1", port: int = 0, toke
     if token is None and not is_loopback(host):
         token = new_token()
     app = create_app(tm, author=author, guard=Guard(token=token))
+    _check_free(host, port)
     try:
         return werkzeug_server(host, port, app, threaded=True)
-    except OSError as e:
+    except (OSError, SystemExit) as e:  # werkzeug prints its own hint and exits on a busy port
+        raise TmtoolError(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}") from None
+
+
+def _check_free(host: str, port: int) -> None:
+    # Werkzeug answers a busy port with sys.exit: find out first, to say it in one line.
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
         raise TmtoolError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    family, _, _, _, sockaddr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(sockaddr)
+        except OSError as e:
+            hint = " (another program uses it: choose another --port)" if port else ""
+            raise TmtoolError(f"cannot listen on {host}:{port}: {e.strerror or e}{hint}") from None
 
 
 def address(server, *, doc: str | None = None, token: str | None = None) -> str:
@@ -60,6 +79,9 @@ def run_server(tm: MemoryStore, *, host: str, port: int, token: str | None, doc:
     if guard.token:
         echo(f"access token: {guard.token} (every request needs it; the link above carries it)")
     echo("Every decision is saved at once. Ctrl-C stops the server.")
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request in the terminal
     if open_browser:
         import webbrowser
 
