@@ -85,7 +85,7 @@ def test_the_list_shows_each_document_with_its_progress(browser, tm_path):
     page = browser.client.get("/").data.decode()
     assert page.index("short.txt") < page.index(DOC)  # most recently translated first
     row = page[page.index(f">{DOC}</a>"):].split("</tr>")[0]
-    numbers = re.findall(r'<td class="num">(\d+)', row)
+    numbers = re.findall(r'<td class="num" data-label="\w+">(\d+)', row)
     assert numbers == ["20", "1", "19", "0"]  # segments, approved, draft, rejected
     assert '<progress max="20" value="1">' in row
 

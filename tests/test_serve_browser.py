@@ -173,6 +173,17 @@ def test_review_a_document_with_the_keyboard(live, driver, tm_path, tmp_path):
     assert [(h[0], h[1]) for h in history(tm_path)] == [(ids[0], "approve"), (ids[2], "reject"), (ids[4], "edit")]
 
 
+def test_the_document_list_opens_a_document(live, driver, tmp_path):
+    driver.get(live)
+    link = driver.find_element("link text", DOC)
+    assert "0/20 decided" in driver.find_element("css selector", "table.docs").text
+    _shot(driver, tmp_path, "serve-documents", 1280)
+    _shot(driver, tmp_path, "serve-documents", 420)
+    link.click()
+    _wait(driver, lambda d: d.find_elements("css selector", "tr.row.cur"))
+    assert driver.find_element("tag name", "h1").text == DOC
+
+
 def test_copy_the_tm_suggestion_with_c(live, driver, tm_path):
     from selenium.webdriver.common.keys import Keys
 

@@ -116,10 +116,6 @@ class Row:
     def target_shown(self) -> str:
         return shown(self.unit) if self.unit else ""
 
-    @property
-    def bleu(self) -> float | None:
-        return self.pair.score("BLEU")
-
 
 @dataclass
 class Progress:
