@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,19 +65,35 @@ def driver(tmp_path_factory):
     browser.quit()
 
 
-@pytest.fixture
-def live(tm_path, driver):
-    """A real server over a memory holding the translated example; returns its address."""
-    translate_example(tm_path)
-    tm = open_memory(tm_path)
+@contextmanager
+def _serving(location, driver):
+    """A real server over a memory holding the translated example; yields its address."""
+    translate_example(location)
+    tm = open_memory(location)
     server = make_server(tm, port=0, author="ayu")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     _viewport(driver, 1280)
-    yield address(server)
-    server.shutdown()
-    server.server_close()
-    tm.close()
+    try:
+        yield address(server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        tm.close()
+
+
+@pytest.fixture
+def live(tm_path, driver):
+    """The server over a SQLite memory."""
+    with _serving(tm_path, driver) as url:
+        yield url
+
+
+@pytest.fixture
+def live_any(memory_location, driver):
+    """The server over each back end (a SQLite file, a PostgreSQL server)."""
+    with _serving(memory_location, driver) as url:
+        yield url
 
 
 def _viewport(driver, width: int, height: int = 900) -> None:
@@ -199,10 +216,11 @@ def test_copy_the_tm_suggestion_with_c(live, driver, tm_path):
         assert tm.pairs("b.txt")[0].unit.target == MT_ERRORS[4]
 
 
-def test_a_pair_changed_underneath_is_shown_as_a_conflict(live, driver, tm_path):
+def test_a_pair_changed_underneath_is_shown_as_a_conflict(live_any, driver, memory_location):
+    tm_path = memory_location
     ids = unit_ids(tm_path)
-    _open(driver, live)
-    with open_memory(tm_path) as other:  # another reviewer, after this page was loaded
+    _open(driver, live_any)
+    with open_memory(tm_path) as other:  # another reviewer (on PostgreSQL: another machine)
         other.edit_target(ids[0], "Samarkand: checked by Budi.", author="budi")
     _keys(driver, "a")
     said = _wait_status(driver, "Conflict")
