@@ -2,7 +2,8 @@
 
 Builds a SQLite memory with one document of N segments (default 5,000; the example article's
 sentences, numbered so that each is its own unit), every segment translated by "the model" and
-scored (sentence BLEU and chrF, as `tmtool score` stores them), then starts the real server
+scored (sentence BLEU and chrF, as `tmtool score` stores them) and given a fuzzy suggestion,
+then starts the real server
 (werkzeug, threaded, on a free loopback port) and measures over HTTP, with a cookie-keeping
 client as a browser would:
 
@@ -57,6 +58,8 @@ def build(path: Path, n: int) -> str:
         ids = tm.add_units(TranslationUnit(None, s.text, f"Sentence {s.index + 1} in English.", model="bench-mt")
                            for s in segments)
         tm.link_segments(doc_id, dict(enumerate(ids)), {i: 0 for i in range(n)})
+        # Every segment has a recorded fuzzy suggestion (the unit of the segment before it).
+        tm.record_suggestions(doc_id, {i: (ids[i - 1], 80) for i in range(1, n)})
         stamp = now()
         sentences = [
             (s.index, StoredScore(metric, (s.index * 37) % 100 + 0.5, f"{metric}|bench", f"Sentence {s.index + 1} in English.",

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_review import DOC, MT_ERRORS, REFERENCE, history, run, translate_example, unit_ids, units
+from test_review import DOC, MT_ERRORS, REFERENCE, SOURCES, history, run, translate_example, unit_ids, units
 
 pytest.importorskip("flask", reason="tmtool serve needs the serve extra: pip install -e '.[serve]'")
 
@@ -327,6 +327,11 @@ def test_the_paged_reads_agree_with_document_pairs(tm_path):
             for p in whole]
         assert [(r.bleu, r.chrf) for r in index] == [(p.score("BLEU"), p.score("chrF2")) for p in whole]
         assert tm.status_counts(DOC) == {"draft": 19, "rejected": 1}
+    translate_example(tm_path, text=SOURCES[4].replace("Xi", "Presiden Xi", 1) + "\n", name="b.txt")
+    with open_memory(tm_path) as tm:
+        whole = tm.suggestions("b.txt")
+        assert list(whole) == [0]
+        assert tm.page_suggestions("b.txt", [0, 1]) == {0: (whole[0].score, whole[0].unit)}
 
 
 def test_a_busy_port_is_one_line(tm_path):

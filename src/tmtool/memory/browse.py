@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..records import Segment
 
 if TYPE_CHECKING:
-    from ..records import Document
+    from ..records import Document, TranslationUnit
     from .review import ReviewPair
 
 
@@ -99,6 +99,27 @@ class BrowseStore:
                 unit = _unit(r) if r["id"] is not None else None
                 found[seg.index] = ReviewPair(seg, unit, r["match"], scores.get(seg.index, {}))
         return [found[i] for i in wanted if i in found]
+
+
+    def page_suggestions(self, name: str, indexes: Iterable[int]) -> dict[int, tuple[int, TranslationUnit]]:
+        """The fuzzy suggestion `translate` recorded for segments ``indexes`` of document ``name``:
+        index -> (match score, unit). ``suggestions`` reads (and rescores) the whole document."""
+        from .base import _UNIT_COLUMNS, _unit
+
+        doc = self.get_document(name)
+        wanted = list(dict.fromkeys(indexes))
+        found: dict[int, tuple[int, TranslationUnit]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows = self.conn.execute(
+                f"""SELECT s.idx, s.fuzzy_score, u.{_UNIT_COLUMNS.replace(', ', ', u.')}
+                    FROM segments s JOIN units u ON u.id = s.fuzzy_tu_id
+                    WHERE s.doc_id = ? AND s.idx IN ({",".join("?" * len(chunk))})""",
+                (doc.id, *chunk),
+            )
+            for r in rows:
+                found[r["idx"]] = (r["fuzzy_score"], _unit(r))
+        return found
 
 
 def _json(text: str) -> list:

@@ -12,6 +12,7 @@ matches how ``review`` uses it: one transaction per decision.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,17 +30,15 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 # Characters that reorder text (bidi embeddings, overrides, isolates, marks): shown as visible
 # codes, so a segment cannot make itself read differently from what it holds.
-BIDI = {c: f"U+{ord(c):04X}" for c in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str | None) -> Markup:
     """``text`` escaped, with each bidi control character shown as a labelled code."""
-    out = []
-    for ch in text or "":
-        code = BIDI.get(ch)
-        out.append(Markup('<span class="ctl" title="invisible direction control">{}</span>').format(code)
-                   if code else escape(ch))
-    return Markup("").join(out)
+    escaped = str(escape(text or ""))  # escaping leaves these characters as they are
+    return Markup(BIDI.sub(
+        lambda m: f'<span class="ctl" title="invisible direction control">U+{ord(m.group()):04X}</span>', escaped
+    ))
 
 
 def create_app(tm: MemoryStore, *, author: str | None = None, guard: Guard | None = None,

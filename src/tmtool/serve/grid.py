@@ -166,13 +166,12 @@ def page(tm: MemoryStore, name: str, filters: Filters, number: int = 1, size: in
 
 def rows(tm: MemoryStore, name: str, indexes: list[int]) -> list[Row]:
     """Grid rows of segments ``indexes`` of document ``name``, with their suggestions."""
-    get = getattr(tm, "suggestions", None)  # the fuzzy matches `translate` recorded (issue 9)
-    found = get(name) if get and indexes else {}
+    found = tm.page_suggestions(name, indexes)  # the fuzzy matches `translate` recorded (issue 9)
     out = []
     for p in tm.review_page(name, indexes):
-        m = found.get(p.segment.index)
-        s = Suggestion(m.score, shown(m.unit, "source"), shown(m.unit)) if m else None
-        if s is not None and p.unit is not None and (m.unit.id == p.unit.id or s.target == shown(p.unit)):
+        score, unit = found.get(p.segment.index, (0, None))
+        s = Suggestion(score, shown(unit, "source"), shown(unit)) if unit else None
+        if s is not None and p.unit is not None and (unit.id == p.unit.id or s.target == shown(p.unit)):
             s = None  # the suggestion is what the target already says
         out.append(Row(p, s))
     return out
