@@ -137,4 +137,4 @@ def terminal_width(default: int) -> int:
     return shutil.get_terminal_size((default, 20)).columns
 
 
-from . import align, model, pairs, report, review, score, segment, tm, translate  # noqa: E402,F401  (they register on `cli`)
+from . import align, model, pairs, report, review, score, segment, serve, tm, translate  # noqa: E402,F401  (they register on `cli`)
