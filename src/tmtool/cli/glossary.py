@@ -6,8 +6,7 @@ import json
 
 import click
 
-from . import cli, open_tm
-from .tm import _atomic_output
+from . import cli, echo, open_tm, output_stream
 
 GLOSSARY_FORMATS = ("tbx", "csv", "tsv")
 
@@ -58,7 +57,7 @@ def import_(ctx, files, fmt, src_lang, tgt_lang, encoding):
             line = f"{path}: {r.added} entries added, {r.duplicates} already in the glossary"
             for why, n in r.skipped.items():
                 line += f"; skipped {n} {why}"
-            click.echo(line)
+            echo(line)
 
 
 @glossary.command("export")
@@ -88,10 +87,10 @@ def export(ctx, output, fmt, src_lang, tgt_lang):
         except UsageError:
             fmt = "tbx"
     with open_tm(ctx, create=False) as tm:
-        with _atomic_output(output) as out:
+        with output_stream(output) as out:
             n = export_glossary(tm, out, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
     if output != "-":
-        click.echo(f"{output}: {n} {'entries' if fmt == 'tbx' else 'rows'} ({fmt})", err=True)
+        echo(f"{output}: {n} {'entries' if fmt == 'tbx' else 'rows'} ({fmt})", err=True)
 
 
 @glossary.command("list")
@@ -134,14 +133,14 @@ def _show(entries, as_json: bool, empty: str) -> None:
             click.echo(json.dumps(entry_dict(e), ensure_ascii=False))
         return
     if not entries:
-        click.echo(empty)
+        echo(empty)
         return
     for e in entries:
         terms = " | ".join(f"{t.lang}: {t.text}" + (f" ({t.status})" if t.status else "") for t in e.terms)
-        click.echo(f"#{e.id}  {terms}")
+        echo(f"#{e.id}  {terms}")
         for label, value in (("definition", e.definition), ("note", e.note), ("subject", e.subject)):
             if value:
-                click.echo(f"      {label}: {value}")
+                echo(f"      {label}: {value}")
 
 
 def entry_dict(e) -> dict:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from . import cli, open_tm
+from . import cli, echo, open_tm
 from .review import resolve_doc
 from .tm import tm as tm_group
 
@@ -47,7 +47,7 @@ def qa(ctx, doc_name, glossary_only, fmt, fail_on):
             tm.save_findings(name, result.findings)
             result.stored = True
         except TMError as e:  # a read-only memory: the findings are still worth printing
-            click.echo(f"note: findings not stored ({e})", err=True)
+            echo(f"note: findings not stored ({e})", err=True)
         pairs = {p.segment.index: p for p in tm.pairs(name)} if fmt == "text" else {}
     _print(result, fmt, name, pairs)
     if result.fails(fail_on):
@@ -95,14 +95,14 @@ def _print(result, fmt: str, doc: str | None, pairs: dict, units: dict | None = 
     else:
         for f in result.findings:
             where = f"#{f.index + 1}" if f.index is not None else f"unit {f.tu_id}"
-            click.echo(f"{where}  {f.severity:<7} {f.check:<12} {f.message}")
+            echo(f"{where}  {f.severity:<7} {f.check:<12} {f.message}")
             excerpt = _excerpt(f, pairs.get(f.index), (units or {}).get(f.tu_id))
             if excerpt:
-                click.echo(f"      {excerpt}")
+                echo(f"      {excerpt}")
     what = f"{doc}: {result.pairs} pairs" if doc else f"the memory: {result.pairs} units"
     glossary = f", {result.glossary_entries} glossary entries" if result.glossary_entries else ", no glossary"
     stored = "; stored for review and report" if result.stored else ""
-    click.echo(f"{what} checked{glossary}: {result.count('error')} errors, "
+    echo(f"{what} checked{glossary}: {result.count('error')} errors, "
                f"{result.count('warning')} warnings{stored}", err=True)
 
 
