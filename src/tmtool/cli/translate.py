@@ -126,6 +126,8 @@ def translate(
         click.echo(err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(summary(result), err=True)
 
 
@@ -145,12 +147,16 @@ def render(result, fmt: str) -> str:
             "status": r.unit.status,
             "model": r.unit.model,
             "fuzzy": {"score": r.fuzzy[0], "tu_id": r.fuzzy[1]} if r.fuzzy else None,
+            # issue 14: a reuse of this document's own earlier MT is not a TM match of other
+            # work; a translation the model stopped at its output limit is cut short.
+            "own_mt": r.own,
+            "truncated": r.cut is not None,
         }
         for r in result.segments
     ]
     if fmt == "jsonl":
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    columns = ["index", "source", "target", "origin", "match", "tu_id"]
+    columns = ["index", "source", "target", "origin", "match", "tu_id", "status", "own_mt", "truncated"]
     lines = ["\t".join(columns)]
     for row in rows:
         lines.append("\t".join(_tsv_cell(row[c]) for c in columns))
@@ -160,6 +166,8 @@ def render(result, fmt: str) -> str:
 def _tsv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in the jsonl records
     # Tabs and line breaks inside a cell would shift columns; escape them as in translate-toolkit.
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
@@ -168,9 +176,15 @@ def summary(result) -> str:
     model = f" ({result.model})" if result.model else ""
     distinct = result.distinct_translated
     extra = f" ({distinct} distinct)" if distinct != result.translated else ""
+    own = f" ({result.own} of them this document's own earlier machine translation)" if result.own else ""
+    flagged = ""
+    if result.cut:
+        flagged += f", {result.cut} cut short at the model's output limit"
+    if result.rejected:
+        flagged += f", {result.rejected} rejected (left untranslated)"
     return (
-        f"{result.document}: {len(result.segments)} segments, {result.reused} reused from the TM, "
-        f"{result.translated} translated by the model{extra}{model}, {result.seconds:.1f} s"
+        f"{result.document}: {len(result.segments)} segments, {result.reused} reused from the TM{own}, "
+        f"{result.translated} translated by the model{extra}{model}{flagged}, {result.seconds:.1f} s"
     )
 
 

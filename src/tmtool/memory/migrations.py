@@ -181,4 +181,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX units_provenance ON units (src_lang, tgt_lang, origin, status);
         """,
     ),
+    (
+        "006_segments_own_mt",
+        """
+        -- 1 where translate reused this document's own earlier machine translation: not a TM
+        -- match of other work, and review, pairs and the report say so (issue 14).
+        ALTER TABLE segments ADD COLUMN own_mt INTEGER;
+        """,
+    ),
 ]

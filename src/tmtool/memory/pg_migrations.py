@@ -209,4 +209,10 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX units_provenance ON units (src_lang, tgt_lang, origin, status);
         """,
     ),
+    (
+        "006_segments_own_mt",
+        """
+        ALTER TABLE segments ADD COLUMN own_mt integer;
+        """,
+    ),
 ]
