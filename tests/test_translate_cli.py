@@ -80,7 +80,7 @@ def test_tsv_format_and_stdin_to_stdout(tm_path, tiny_model):
     text = ARTICLE.read_text(encoding="utf-8")
     r = run("--tm", tm_path, "translate", "-", "--model", tiny_model, "--format", "tsv", input=text)
     lines = r.stdout.splitlines()
-    assert lines[0] == "index\tsource\ttarget\torigin\tmatch\ttu_id"
+    assert lines[0] == "index\tsource\ttarget\torigin\tmatch\ttu_id\tstatus\town_mt\ttruncated"
     assert len(lines) == SEGMENTS + 1
     assert lines[19].split("\t")[2:5] == ["Editor: Atman Ahdiat", "mt", ""]
     r = run("--tm", tm_path, "translate", "-", "--model", tiny_model, input=text)
