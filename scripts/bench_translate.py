@@ -42,9 +42,16 @@ OPUS_VOCAB = 54796
 # ---------------------------------------------------------------- the workload
 
 
-def make_sentences(n: int, tokenizer_dir: Path, target_tokens: int = 35, seed: int = 0) -> list[str]:
+def make_sentences(n: int, tokenizer_dir: Path, target_tokens: int = 35, seed: int = 0,
+                   varied: bool = False) -> list[str]:
     """``n`` distinct sentences of the example article's words, each about ``target_tokens``
-    source tokens long (``</s>`` included) with the model's own tokenizer."""
+    source tokens long (``</s>`` included) with the model's own tokenizer.
+
+    ``varied``: lengths as news sentences have them instead (issue 14): log-normal around 40
+    tokens, from 6 to 200, so a document of a few hundred holds some of 120-200 tokens.
+    """
+    import math
+
     import sentencepiece
 
     sp = sentencepiece.SentencePieceProcessor(model_file=str(tokenizer_dir / "source.spm"))
@@ -55,7 +62,8 @@ def make_sentences(n: int, tokenizer_dir: Path, target_tokens: int = 35, seed: i
     while len(out) < n:
         sentence_words: list[str] = []
         text = ""
-        while len(sp.encode(text)) + 1 < target_tokens:
+        goal = max(6, min(200, round(rng.lognormvariate(math.log(40), 0.55)))) if varied else target_tokens
+        while len(sp.encode(text)) + 1 < goal:
             sentence_words.append(rng.choice(words).lower())
             text = " ".join(sentence_words).capitalize() + "."
         if text not in seen:
@@ -142,10 +150,28 @@ def worker_ct2(model: Path, sentences: list[str], threads: int, beams: int, batc
             "output_tokens": sum(len(r.hypotheses[0]) for r in results) / len(results)}
 
 
+class _Proportional:
+    """A CTranslate2 translator whose every batch decodes exactly ``ratio`` x its longest source
+    (at least 8 tokens): a random-weights model never ends a sentence by itself, and a real
+    translation is about as long as its source, so memory is measured at realistic lengths."""
+
+    def __init__(self, inner, ratio: float):
+        self.inner, self.ratio = inner, ratio
+
+    def translate_batch(self, tokens, **options):
+        if options.get("max_decoding_length", 2) > 1:  # (not the shortlist's one-step reset)
+            steps = max(8, round(self.ratio * max(map(len, tokens))))
+            options.update(min_decoding_length=steps, max_decoding_length=steps)
+        return self.inner.translate_batch(tokens, **options)
+
+
 def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, backend: str,
                   out_tokens: int, compute_type: str | None, shortlist: str | None = None,
-                  memory: str | None = None) -> dict:
-    """tmtool as a library: load the engine, then translate_document, timing the engine inside."""
+                  memory: str | None = None, out_ratio: float | None = None,
+                  batch_size: int | None = None, max_batch_tokens: int | None = None) -> dict:
+    """tmtool as a library: load the engine, then translate_document, timing the engine inside.
+
+    ``out_ratio`` (ct2): outputs as long as ``out_ratio`` x the source instead of ``out_tokens``."""
     sys.path.insert(0, str(REPO / "src"))
     from tmtool import TranslationMemory
     from tmtool.pipeline import translate_document
@@ -159,7 +185,9 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
         engine = get_translator(backend, model=str(model), device="cpu", threads=threads, beams=beams,
                                 compute_type=compute_type, fixed_output_tokens=out_tokens, **extra)
         loaded = time.perf_counter()
-        inner = engine.translate_batch
+        if out_ratio:
+            engine.engine = _Proportional(engine.engine, out_ratio)
+        inner = engine.translate_batch_checked  # what the batching calls (issue 14)
         engine_s = [0.0]
         batches = []  # for counting a shortlist's candidates afterwards, outside the timing
 
@@ -171,10 +199,11 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
             finally:
                 engine_s[0] += time.perf_counter() - start
 
-        engine.translate_batch = timed
+        engine.translate_batch_checked = timed
         with TranslationMemory(memory or Path(tmp) / "tm.sqlite") as tm:
             started = time.perf_counter()
-            result = translate_document(doc.read_text(encoding="utf-8"), tm, lambda: engine, name=doc.name)
+            result = translate_document(doc.read_text(encoding="utf-8"), tm, lambda: engine, name=doc.name,
+                                        batch_size=batch_size, max_batch_tokens=max_batch_tokens)
             done = time.perf_counter()
             kinds = _rss_kinds()  # with the memory still open (and mapped)
     if result.translated != len(sentences):

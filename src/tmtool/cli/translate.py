@@ -47,7 +47,7 @@ def unit_options(f):
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beam size [default: the model's own].")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=None,
-              help="Most sentences in one batch [default: 128 for ct2, 64 for transformers].")
+              help="Most sentences in one batch [default: 64 / beams (64 greedy, 10 with 6 beams)].")
 @click.option("--max-batch-tokens", type=click.IntRange(1, 10**6), default=None,
               help="Most source tokens (padding included) in one batch "
               "[default: 2048 / beams].")

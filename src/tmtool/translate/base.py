@@ -41,6 +41,20 @@ class CutNote:
 TRANSFORMERS_DEFAULT_MAX_LENGTH = 20
 
 
+#: Most hypotheses (sentences x beams) one batch decodes when the caller does not choose. Each
+#: hypothesis holds scores over the whole output vocabulary at every step (54,796 words for
+#: opus-mt), whatever its length: with CTranslate2 int8, one thread, 128 short sentences greedy in
+#: one batch peaked at 355 MB, 64 at 298 MB, 32 at 222 MB, in the same CPU time (issue 14;
+#: docs/performance.md). 64 leaves the usual batches (55 sentences of 37 tokens greedy, 9 with 6
+#: beams) as they were and caps the batches of many short sentences the token budget let grow.
+BATCH_HYPOTHESES = 64
+
+
+def default_batch_sentences(most: int, beams: int) -> int:
+    """The default batch size of a backend whose own cap is ``most`` sentences, at ``beams``."""
+    return max(1, min(most, BATCH_HYPOTHESES // max(1, beams)))
+
+
 def derived_max_length(source_tokens: int, position_limit: int) -> int:
     """``max_length`` (as transformers counts it: the decoder start token included) for a model
     whose configs set none: room for twice the source plus a margin, within the positions the

@@ -25,7 +25,8 @@ import ctranslate2  # noqa: E402
 from ..errors import ModelError, UsageError  # noqa: E402
 from . import ct2_cache, hub  # noqa: E402
 from .base import (  # noqa: E402
-    TRANSFORMERS_DEFAULT_MAX_LENGTH, Translator, configured_max_length, default_threads, derived_max_length,
+    TRANSFORMERS_DEFAULT_MAX_LENGTH, Translator, configured_max_length, default_batch_sentences, default_threads,
+    derived_max_length,
 )
 from .spm import TOKENIZER_FILES, SpmTokenizer  # noqa: E402
 
@@ -173,6 +174,7 @@ class CT2Translator(Translator):
         self.max_source_tokens = settings.get("max_source_tokens") or 512
         self.beams = beams or settings.get("num_beams") or 1
         self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // self.beams)
+        self.default_batch_size = default_batch_sentences(self.default_batch_size, self.beams)
         # The model's own output limit; None where its configs set none: each batch then gets
         # one from its source length (issue 14). Copies converted before that decision stored
         # transformers' default of 20 for such a model: it cannot be told from a real 20.

@@ -16,7 +16,9 @@ from transformers import AutoModelForSeq2SeqLM, AutoTokenizer  # noqa: E402
 
 from ..errors import ModelError, UsageError  # noqa: E402
 from . import hub  # noqa: E402
-from .base import Translator, configured_max_length, default_threads, derived_max_length  # noqa: E402
+from .base import (  # noqa: E402
+    Translator, configured_max_length, default_batch_sentences, default_threads, derived_max_length,
+)
 
 # The library's own progress bars and advice would drown our one-line summary on stderr.
 transformers.logging.set_verbosity_error()
@@ -77,6 +79,7 @@ class MarianTranslator(Translator):
         self.model_max_length = configured_max_length(Path(path))
         self.forced_eos = self.model.generation_config.forced_eos_token_id is not None
         self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // beams_used)
+        self.default_batch_size = default_batch_sentences(self.default_batch_size, beams_used)
 
     def count_tokens(self, texts):
         ids = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
