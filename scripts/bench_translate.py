@@ -14,7 +14,8 @@ transformers rows with beams are slow, so they run on the first ``--naive-senten
 row spreads the model load over fewer sentences, which only makes it look slower).
 
 Usage: ``python scripts/bench_translate.py [--sentences 500] [--quick] [--json FILE]``
-(issue 8; results in docs/performance.md).
+(issue 8; results in docs/performance.md). Memory on news-like input (issue 14):
+``--varied --out-ratio 1.2 --only tm-ct2-1,tm-ct2-6``.
 """
 
 from __future__ import annotations
@@ -343,6 +344,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="sentences for the transformers rows with beams (about 1 sentence/s)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--output-tokens", type=int, default=40)
+    parser.add_argument("--varied", action="store_true",
+                        help="sentences of news-like varied lengths (6-200 tokens) instead of about 35 each")
+    parser.add_argument("--out-ratio", type=float, default=None,
+                        help="tmtool ct2 rows (excluding load): decode ratio x each batch's longest source "
+                        "instead of --output-tokens (memory at realistic output lengths)")
     parser.add_argument("--beams", type=int, default=OPUS_BEAMS, help="the model's default (6 for opus-mt)")
     parser.add_argument("--quick", action="store_true", help="greedy only, 64 sentences (a smoke test)")
     parser.add_argument("--repeat", type=int, default=1,
@@ -363,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building the random opus-mt-id-en-shaped model in {args.model} ...", file=sys.stderr)
         subprocess.run([sys.executable, str(SCRIPTS / "build_random_opus_model.py"), str(args.model)], check=True)
     n = min(64, args.sentences) if args.quick else args.sentences
-    sentences = make_sentences(n, args.model)
+    sentences = make_sentences(n, args.model, varied=args.varied)
     naive = sentences[: min(args.naive_sentences, n)]
     beam_settings = [1] if args.quick else [1, args.beams]
     env = {"OMP_WAIT_POLICY": "PASSIVE"}
@@ -375,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         must not find the previous row's translations in the memory)."""
         if not args.memory:
             return sentences[:count]
-        return make_sentences(count, args.model, seed=int(time.time()) + sum(map(ord, key)))
+        return make_sentences(count, args.model, seed=int(time.time()) + sum(map(ord, key)), varied=args.varied)
 
     # Convert once up front, so no timed row pays for it.
     for ct in ("int8", "float32"):
@@ -445,8 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         if beams == 1:
             child(f"ct2-fp32-{beams}", f"CTranslate2 float32, batches of {ct2_tokens} tokens, {b}", "ct2", n,
                   beams=beams, batch=ct2_tokens, compute_type="float32")
+        ratio = {"out_ratio": args.out_ratio} if args.out_ratio else {}
         child(f"tm-ct2-{beams}", f"tmtool --backend ct2 (int8), {b}, excluding load", "tmtool", n,
-              beams=beams, backend="ct2", compute_type="int8", **tm_rows)
+              beams=beams, backend="ct2", compute_type="int8", **tm_rows, **ratio)
         cli(f"cli-ct2-{beams}", f"tmtool translate --backend ct2 (int8), {b}, end to end", "ct2", beams, n,
             "int8")
         # The vocabulary shortlist (tmtool translate --shortlist).
