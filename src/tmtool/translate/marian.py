@@ -100,7 +100,7 @@ class MarianTranslator(Translator):
             options["max_length"] = max_length
         if self.fixed_output_tokens is not None:
             max_length = self.fixed_output_tokens + 1
-            options["max_length"] = max_length
+            del options["max_length"]  # (max_new_tokens says the same)
             options["min_new_tokens"] = options["max_new_tokens"] = self.fixed_output_tokens
         try:
             with torch.inference_mode():
