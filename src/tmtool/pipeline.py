@@ -69,6 +69,7 @@ def translate_document(
     max_batch_tokens: int | None = None,
     author: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    unit_props: Callable[[Segment], dict] | None = None,
 ) -> TranslateResult:
     """Translate ``text`` through the memory ``tm`` and store it as document ``name``.
 
@@ -77,6 +78,8 @@ def translate_document(
     them: an interrupted run keeps its finished batches and the next run only translates the rest.
     Context (101) and exact matches are reused; other segments get their best fuzzy match as a
     suggestion, reused instead of the model when it scores at least ``fuzzy_reuse``.
+    ``unit_props`` gives the props of the unit stored for a segment the model translated (the
+    inline codes of a CAT file's segment, issue 18).
     """
     started = time.perf_counter()
     segments = (segmenter or Segmenter()).segment(text)
@@ -130,6 +133,9 @@ def translate_document(
                     _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
                     for i, target in done
                 ]
+                if unit_props is not None:
+                    for (i, _), unit in zip(done, units):
+                        unit.props = unit_props(firsts[i])
                 with tm.atomic():
                     ids = tm.add_units(units)
                     for (i, _), unit, tu_id in zip(done, units, ids):
