@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .formats.catdoc import Alt, CatSegment, Fill, open_document
+from .formats.catdoc import Alt, CatDocument, CatSegment, Fill
 from .formats.codes import Placed, has_words, kinds_ok, map_target, partner, place_codes, strip_for_model
 from .formats.inline import MARK_BASE, _MARKS, marker, strip_markers
-from .formats.xlf import Content
 from .memory import TranslationMemory
 from .pipeline import rebuild, translate_document
 from .records import Segment
@@ -61,12 +60,11 @@ class _Piece:
 
 
 def pretranslate(
-    data: bytes,
+    doc: CatDocument,
     tm: TranslationMemory,
     translator: Callable[[], Translator],
     *,
-    name: str,
-    fmt: str,
+    name: str | None = None,
     src_lang: str = "id",
     tgt_lang: str = "en",
     segmenter: Segmenter | None = None,
@@ -76,15 +74,17 @@ def pretranslate(
     max_batch_tokens: int | None = None,
     author: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-    encoding: str | None = None,
 ) -> PretranslateResult:
-    """Fill the targets of CAT file ``data`` from the memory ``tm`` and the model.
+    """Fill the targets of ``doc`` (from :func:`~tmtool.formats.catdoc.open_document`) from the
+    memory ``tm`` and the model; the result holds the file's new bytes.
 
-    ``translator`` is called only when the memory does not answer every segment. The document
-    is stored as ``name`` with its units, like ``translate_document``. Returns the new bytes.
+    ``translator`` is called only when the memory does not answer every segment. The segments
+    are stored as document ``name`` (default: the file's name) with their units, as
+    ``translate_document`` stores a text.
     """
     started = time.perf_counter()
-    doc = open_document(data, name, fmt, encoding)
+    name = name or doc.name
+    doc.target_language = tgt_lang  # for a file that names none (XLIFF 2 trgLang)
     segmenter = segmenter or Segmenter()
     pieces = [p for i, s in enumerate(doc.segments) for p in _split(i, s, segmenter)]
     work = [p for p in pieces if has_words(p.body)]
@@ -120,7 +120,7 @@ def pretranslate(
         doc.fill(seg, _join(seg, mine, fills))
     filled = bool(doc.segments)
     return PretranslateResult(
-        document=name, format=doc.format, data=doc.to_bytes() if filled else data,
+        document=name, format=doc.format, data=doc.to_bytes() if filled else doc.data,
         segments=len(pieces), reused=counts["tm"] + counts["fuzzy"], fuzzy=counts["fuzzy"],
         translated=counts["mt"], copied=counts["copy"], guessed=counts["guessed"],
         skipped=dict(doc.skipped), seconds=time.perf_counter() - started,

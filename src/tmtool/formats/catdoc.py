@@ -81,6 +81,7 @@ class CatDocument(Protocol):
     tgt_lang: str | None
     segments: list[CatSegment]
     skipped: dict[str, int]
+    data: bytes  # the file as read
 
     def fill(self, segment: CatSegment, fill: Fill) -> None: ...
 

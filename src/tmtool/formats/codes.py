@@ -112,8 +112,9 @@ def place_codes(source: str, target: str, codes: list[dict]) -> Placed:
         if code.get("kind") == "open" and (j := partner(codes, k)) is not None:
             close = source.find(marker(j), pos)
             span = strip_for_model(source[pos + 1 : close]) if close > pos else ""
-            at = body.find(span) if span else -1
-            if span and at >= 0 and body.find(span, at + 1) < 0 and not _crosses(inserts, at, at + len(span)):
+            found = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(span)}(?!\w)", body)] if span else []
+            at = found[0] if len(found) == 1 else -1
+            if at >= 0 and not _crosses(inserts, at, at + len(span)):
                 inserts += [(at, len(inserts), marker(k)), (at + len(span), -len(inserts), marker(j))]
                 done.update((k, j))
                 continue
