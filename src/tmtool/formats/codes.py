@@ -139,6 +139,14 @@ def place_codes(source: str, target: str, codes: list[dict]) -> Placed:
         out = out[:at] + mark + out[at:]
     lead_s = "".join(marker(k) for k, _ in lead if k not in done)
     trail_s = "".join(marker(k) for k, _ in trail if k not in done)
+    # Punctuation around the edge codes (`%s', "<b>x</b>"): where the target has the same
+    # punctuation at its edge, the codes go back between it as in the source.
+    src_head, src_tail = source[:first], source[last + 1 :] if words else ""
+    head_plain, tail_plain = strip_markers(src_head).strip(), strip_markers(src_tail).strip()
+    if lead_s and head_plain and out.startswith(head_plain) and _MARKS.search(src_head):
+        out, lead_s = src_head.lstrip() + out[len(head_plain):].lstrip(), ""
+    if trail_s and tail_plain and out.endswith(tail_plain) and _MARKS.search(src_tail):
+        out, trail_s = out[: len(out) - len(tail_plain)].rstrip() + src_tail.rstrip(), ""
     placed = pre + lead_s + out + trail_s + post
     if not kinds_ok(placed, codes):
         # Codes crossing the edges (a pair opened before the first word, closed inside): keep
