@@ -183,8 +183,8 @@ def map_target(unit, source: str, codes: list[dict]) -> Placed:
     """
     props = unit.props if isinstance(unit.props, dict) else {}
     tm_codes = props.get("codes", {})
-    tm_src: list[dict] = tm_codes.get("source") or []
-    tm_tgt: list[dict] = tm_codes.get("target") or tm_src
+    tm_src: list[dict] = with_kinds(tm_codes.get("source") or [])
+    tm_tgt: list[dict] = with_kinds(tm_codes.get("target") or []) if tm_codes.get("target") else tm_src
     to_src = _link(tm_tgt, tm_src)
     src_order = [ord(m.group()) - MARK_BASE for m in _MARKS.finditer(unit.source)]
     ours_order = [ord(m.group()) - MARK_BASE for m in _MARKS.finditer(source)]
@@ -207,6 +207,35 @@ def map_target(unit, source: str, codes: list[dict]) -> Placed:
     if missing and kinds_ok(text + "".join(marker(k) for k in missing), codes):
         return _place_missing(source, text, codes, missing)
     return Placed(place_codes(source, strip_markers(text), codes).text, True)
+
+
+def with_kinds(codes: list[dict]) -> list[dict]:
+    """``codes`` with a ``kind`` and ``pair`` each: TMX codes (from ``tm import``) have none;
+    ``bpt``/``ept`` pair by their ``i``, ``hi`` and its end by nesting."""
+    if all("kind" in c for c in codes):
+        return codes
+    out, open_hi = [], []
+    for k, c in enumerate(codes):
+        c = dict(c)
+        tag, i = c.get("tag"), (c.get("attrs") or {}).get("i")
+        if "kind" in c:
+            pass
+        elif tag == "bpt" and i:
+            c["kind"], c["pair"] = "open", f"i{i}"
+        elif tag == "ept" and i:
+            c["kind"], c["pair"] = "close", f"i{i}"
+        elif tag == "hi":
+            c["kind"], c["pair"] = "open", f"hi{k}"
+            open_hi.append(c["pair"])
+        elif tag == "/hi" and open_hi:
+            c["kind"], c["pair"] = "close", open_hi.pop()
+        else:
+            c["kind"] = "empty"
+        out.append(c)
+    for k, c in enumerate(out):
+        if c["kind"] != "empty" and partner(out, k) is None:
+            c["kind"] = "empty"
+    return out
 
 
 def _place_missing(source: str, text: str, codes: list[dict], missing: list[int]) -> Placed:
