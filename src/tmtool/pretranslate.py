@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .formats.catdoc import Alt, CatDocument, CatSegment, Fill
-from .formats.codes import Placed, has_words, kinds_ok, map_target, partner, place_codes, strip_for_model
+from .formats.codes import (
+    Placed, has_words, kinds_ok, map_target, partner, place_codes, strip_for_model, trim_edges,
+)
 from .formats.inline import MARK_BASE, _MARKS, marker, strip_markers
 from .memory import TranslationMemory
 from .pipeline import rebuild, translate_document
@@ -159,30 +161,8 @@ def _clean_cut(text: str, codes: list[dict], spans: list[tuple[int, int]]) -> bo
 
 
 def _piece(owner: int, text: str, codes: list[dict], a: int, b: int) -> _Piece:
-    part = text[a:b]
-    lead_end, trail_start = _edges(part)
-    if trail_start < lead_end:  # only codes and spaces: nothing to set aside
-        lead_end, trail_start = 0, len(part)
-    lead, body, trail = part[:lead_end], part[lead_end:trail_start], part[trail_start:]
-    # A pair may be set aside only whole: both ends at the edges. Else only the spaces are.
-    edges = lead + trail
-    for m in _MARKS.finditer(edges):
-        j = partner(codes, ord(m.group()) - MARK_BASE)
-        if j is not None and marker(j) not in edges:
-            stripped = part.strip()
-            at = part.find(stripped) if stripped else 0
-            lead, body, trail = part[:at], stripped, part[at + len(stripped):]
-            break
-    numbers = [ord(m.group()) - MARK_BASE for m in _MARKS.finditer(body)]
-    local = {k: j for j, k in enumerate(numbers)}
-    body = _MARKS.sub(lambda m: marker(local[ord(m.group()) - MARK_BASE]), body)
-    return _Piece(owner, a, b, lead, body, trail, numbers, [dict(codes[k]) for k in numbers])
-
-
-def _edges(part: str) -> tuple[int, int]:
-    """Where the runs of markers and spaces at the start and at the end of ``part`` end."""
-    solid = [i for i, c in enumerate(part) if not c.isspace() and not _MARKS.match(c)]
-    return (solid[0], solid[-1] + 1) if solid else (0, len(part))
+    t = trim_edges(text[a:b], codes)
+    return _Piece(owner, a, b, t.lead, t.body, t.trail, t.numbers, t.codes)
 
 
 def _join(seg: CatSegment, pieces: list[_Piece], fills: list[Fill]) -> Fill:

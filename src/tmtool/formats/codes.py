@@ -23,6 +23,38 @@ _WORD = re.compile(r"\w", re.UNICODE)
 
 
 @dataclass
+class Trimmed:
+    """A text with the codes (and spaces) at its edges set aside: ``lead + body + trail``."""
+
+    lead: str
+    body: str  # markers renumbered 0..n-1 (``numbers[j]`` is body marker j's old number)
+    trail: str
+    numbers: list[int]
+    codes: list[dict]  # the body's codes
+
+
+def trim_edges(part: str, codes: list[dict]) -> Trimmed:
+    """Set aside the markers and spaces before the first word and after the last, so that
+    ``<g>Text</g>`` and ``<x/>Text`` are the memory's ``Text``. A pair is set aside only with
+    both its ends; else only the spaces are."""
+    solid = [i for i, c in enumerate(part) if not c.isspace() and not _MARKS.match(c)]
+    lead_end, trail_start = (solid[0], solid[-1] + 1) if solid else (0, len(part))
+    lead, body, trail = part[:lead_end], part[lead_end:trail_start], part[trail_start:]
+    edges = lead + trail
+    for m in _MARKS.finditer(edges):
+        j = partner(codes, ord(m.group()) - MARK_BASE) if ord(m.group()) - MARK_BASE < len(codes) else None
+        if j is not None and marker(j) not in edges:
+            stripped = part.strip()
+            at = part.find(stripped) if stripped else 0
+            lead, body, trail = part[:at], stripped, part[at + len(stripped):]
+            break
+    numbers = [ord(m.group()) - MARK_BASE for m in _MARKS.finditer(body)]
+    local = {k: j for j, k in enumerate(numbers)}
+    body = _MARKS.sub(lambda m: marker(local[ord(m.group()) - MARK_BASE]), body)
+    return Trimmed(lead, body, trail, numbers, [dict(codes[k]) for k in numbers if k < len(codes)])
+
+
+@dataclass
 class Placed:
     """A target with its markers, and whether any code was put in place by a guess."""
 

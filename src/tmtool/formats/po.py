@@ -159,6 +159,34 @@ class PoDocument:
         for form, text in sources:
             self.segments.append(CatSegment(ident, po_content(text), where, segmented=False, handle=(e, form)))
 
+    def pairs(self):
+        """Every translated entry for ``tm import`` (fuzzy ones are not finished: skipped); a
+        plural entry gives ``msgid``/``msgstr[0]`` and ``msgid_plural``/``msgstr[1]``."""
+        for e in self.entries:
+            if e.obsolete or "msgid" not in e.blocks or e.values.get("msgid") == "":
+                continue
+            if "fuzzy" in e.flags:
+                self._skip("fuzzy")
+                continue
+            line = e.blocks["msgid"][0] + 1
+            ident = e.values.get("msgctxt", "")
+            pairs = [("msgid", "msgstr[0]" if "msgstr[0]" in e.values else "msgstr"),
+                     ("msgid_plural", "msgstr[1]")]
+            for src, tgt in pairs:
+                if src in e.values and e.values.get(tgt, "").strip():
+                    yield line, po_content(e.values[src]), po_content(e.values[tgt]), "draft", ident
+                elif src in e.values:
+                    self._skip("not translated")
+
+    def tool(self) -> dict:
+        head = next((e.values.get("msgstr", "") for e in self.entries if e.values.get("msgid") == ""), "")
+        out = {}
+        for key, field_ in (("tool", "X-Generator"), ("date", "PO-Revision-Date")):
+            m = re.search(rf"^{field_}:\s*(.+)$", head, re.M)
+            if m:
+                out[key] = m.group(1).strip()
+        return out
+
     # -- writing ---------------------------------------------------------------------------
 
     def fill(self, segment: CatSegment, fill: Fill) -> None:
@@ -286,7 +314,7 @@ def po_content(text: str) -> Content:
         codes.append({"tag": "ph", "attrs": {}, "xml": escape_text(m.group()), "kind": "empty", "xlf": m.group()})
         pos = m.end()
     parts.append(text[pos:])
-    return Content("".join(parts), codes, [None] * len(codes))
+    return Content("".join(parts), codes, [None] * len(codes), "po")
 
 
 def po_text(text: str, content: Content) -> str:

@@ -199,11 +199,13 @@ class Content:
     text: str
     codes: list[dict] = field(default_factory=list)
     elements: list = field(default_factory=list)  # the lxml element of each code (for writing)
+    version: str = ""  # the format the codes come from ("1.2", "2", "po")
 
 
 def read_inline(el, spec: InlineSpec, where: str) -> Content:
     """The text of ``el`` with one marker per code boundary, the codes, and their elements."""
     out = Content("")
+    out.version = spec.version
     parts = [clean_text(el.text or "")]
     for child in el:
         _walk(child, spec, out, parts, where)
@@ -271,7 +273,7 @@ def _code(out: Content, parts: list[str], el, tag: str, attrs: dict, kind: str, 
           pair=None) -> None:
     k = len(out.codes)
     parts.append(chr(MARK_BASE + k))
-    code = {"tag": tag, "attrs": attrs, "xml": escape_text(xlf), "kind": kind, "xlf": xlf}
+    code = {"tag": tag, "attrs": attrs, "xml": escape_text(xlf), "kind": kind, "xlf": xlf, "v": out.version}
     if kind != "empty":
         code["pair"] = str(pair)
         code["open"] = kind == "open"

@@ -25,6 +25,8 @@ from .xlf import XLIFF12, Content, local, raw_of, read_inline, splice, write_inl
 
 SDL = "http://sdl.com/FileTypes/SdlXliff/1.0"
 _OPEN_STATES = ("new", "needs-translation", "")
+_SDL_STATUS = {"ApprovedTranslation": "approved", "ApprovedSignOff": "approved", "Draft": "draft",
+               "Translated": "draft", "RejectedTranslation": "rejected", "RejectedSignOff": "rejected"}
 _SDL_DONE = ("Translated", "ApprovedTranslation", "ApprovedSignOff")
 
 
@@ -112,6 +114,52 @@ class Xliff12Document:
             return False
         # Okapi, XLIFF Manager and others copy the source into an untranslated target.
         return " ".join(strip_markers(text).split()) != " ".join(strip_markers(source_text).split())
+
+    def pairs(self):
+        """Every translated segment as ``(line, source, target, status, unit id)`` for
+        ``tm import``: state final/signed-off, ``approved="yes"`` or a Trados approved
+        confirmation is ``approved``; a Trados rejection ``rejected``; any other target with
+        words ``draft``. Untranslated ones are counted in ``skipped``."""
+        for file_el in (e for e in self.tree.getroot() if local(e.tag) == "file"):
+            for tu in file_el.iter("{*}trans-unit", "trans-unit"):
+                yield from self._pairs(tu)
+
+    def _pairs(self, tu):
+        source, target = _child(tu, "source"), _child(tu, "target")
+        if source is None or target is None:
+            return self._skip("without a target")
+        state = target.get("state", "")
+        base = "approved" if tu.get("approved") == "yes" or state in ("final", "signed-off") else "draft"
+        seg_source = _child(tu, "seg-source")
+        marks = [m for m in seg_source.iter("{*}mrk", "mrk") if m.get("mtype") == "seg"] if seg_source is not None else []
+        if not marks:
+            if state in ("new", "needs-translation"):
+                return self._skip("not translated")
+            yield tu.sourceline, read_inline(source, XLIFF12, self.name), read_inline(target, XLIFF12, self.name), \
+                base, tu.get("id", "")
+            return
+        targets = {m.get("mid"): m for m in target.iter("{*}mrk", "mrk") if m.get("mtype") == "seg"}
+        sdl = _sdl_segs(tu)
+        for mrk in marks:
+            t = targets.get(mrk.get("mid"))
+            if t is None:
+                self._skip("without a target")
+                continue
+            conf = sdl[mrk.get("mid")].get("conf") if mrk.get("mid") in sdl else None
+            status = _SDL_STATUS.get(conf or "", base)
+            yield mrk.sourceline, read_inline(mrk, XLIFF12, self.name), read_inline(t, XLIFF12, self.name), \
+                status, f"{tu.get('id', '')}#{mrk.get('mid')}"
+
+    def tool(self) -> dict:
+        """The tool and date the file names (``<file tool= date=>``, ``<header><tool>``)."""
+        for file_el in (e for e in self.tree.getroot() if local(e.tag) == "file"):
+            header = _child(file_el, "header")
+            tool = _child(header, "tool") if header is not None else None
+            out = {"tool": file_el.get("tool-id") or file_el.get("tool")
+                   or (" ".join(filter(None, (tool.get("tool-name"), tool.get("tool-version")))) if tool is not None else None),
+                   "date": file_el.get("date"), "original": file_el.get("original")}
+            return {k: v for k, v in out.items() if v}
+        return {}
 
     # -- writing ---------------------------------------------------------------------------
 

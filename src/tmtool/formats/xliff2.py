@@ -71,6 +71,25 @@ class Xliff2Document:
                 sum(local(c.tag) == "segment" for c in unit) == 1
             self.segments.append(CatSegment(ident, content, where, segmented=not whole, handle=(unit, seg)))
 
+    def pairs(self):
+        """Every segment with a target for ``tm import``: ``final`` (and ``reviewed``) is
+        approved, ``translated`` or ``initial`` with words draft."""
+        for unit in self.tree.getroot().iter("{*}unit", "unit"):
+            for seg in (c for c in unit if local(c.tag) == "segment"):
+                source, target = _child(seg, "source"), _child(seg, "target")
+                if source is None or target is None:
+                    self._skip("without a target")
+                    continue
+                state = seg.get("state", "initial")
+                status = "approved" if state in ("final", "reviewed") else "draft"
+                ident = f"{unit.get('id', '')}#{seg.get('id')}" if seg.get("id") else unit.get("id", "")
+                yield (source.sourceline, read_inline(source, XLIFF2, self.name),
+                       read_inline(target, XLIFF2, self.name), status, ident)
+
+    def tool(self) -> dict:
+        file_el = next((c for c in self.tree.getroot() if local(c.tag) == "file"), None)
+        return {"original": file_el.get("original")} if file_el is not None and file_el.get("original") else {}
+
     def fill(self, segment: CatSegment, fill: Fill) -> None:
         unit, seg = segment.handle
         self._fills[id(seg)] = (unit, seg, segment.content, fill)
