@@ -113,8 +113,11 @@ def pretranslate(
         for p, r in zip(work, outcome.segments):
             results[id(p)] = _fill(tm, p, r, guessed_mt)
     counts = {"mt": 0, "fuzzy": 0, "tm": 0, "copy": 0, "guessed": 0}
+    by_owner: dict[int, list[_Piece]] = {}
+    for p in pieces:
+        by_owner.setdefault(p.owner, []).append(p)
     for i, seg in enumerate(doc.segments):
-        mine = [p for p in pieces if p.owner == i]
+        mine = by_owner.get(i, [])
         fills = [results.get(id(p)) or Fill(p.body, "copy") for p in mine]
         for f in fills:
             counts["mt" if f.how == "mt" else "fuzzy" if f.how == "fuzzy" else "copy" if f.how == "copy" else "tm"] += 1

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from .inline import MARK_BASE, _MARKS, marker, strip_markers
 
 _WORD = re.compile(r"\w", re.UNICODE)
+_SOLID = re.compile("[^\\s\U000F0000-\U000FFFFD]")  # neither a space nor a marker
 
 
 @dataclass
@@ -37,8 +38,14 @@ def trim_edges(part: str, codes: list[dict]) -> Trimmed:
     """Set aside the markers and spaces before the first word and after the last, so that
     ``<g>Text</g>`` and ``<x/>Text`` are the memory's ``Text``. A pair is set aside only with
     both its ends; else only the spaces are."""
-    solid = [i for i, c in enumerate(part) if not c.isspace() and not _MARKS.match(c)]
-    lead_end, trail_start = (solid[0], solid[-1] + 1) if solid else (0, len(part))
+    first = _SOLID.search(part)
+    if first is None:
+        lead_end, trail_start = 0, len(part)
+    else:
+        last = len(part) - 1
+        while not _SOLID.match(part[last]):
+            last -= 1
+        lead_end, trail_start = first.start(), last + 1
     lead, body, trail = part[:lead_end], part[lead_end:trail_start], part[trail_start:]
     edges = lead + trail
     for m in _MARKS.finditer(edges):
