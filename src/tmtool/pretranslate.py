@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .formats.catdoc import Alt, CatDocument, CatSegment, Fill
 from .formats.codes import (
-    Placed, has_words, kinds_ok, map_target, partner, place_codes, strip_for_model, trim_edges,
+    Placed, has_letters, kinds_ok, map_target, partner, place_codes, strip_for_model, trim_edges,
 )
 from .formats.inline import MARK_BASE, _MARKS, marker, strip_markers
 from .memory import TranslationMemory
@@ -89,7 +89,7 @@ def pretranslate(
     doc.target_language = tgt_lang  # for a file that names none (XLIFF 2 trgLang)
     segmenter = segmenter or Segmenter()
     pieces = [p for i, s in enumerate(doc.segments) for p in _split(i, s, segmenter)]
-    work = [p for p in pieces if has_words(p.body)]
+    work = [p for p in pieces if has_letters(p.body)]  # numbers alone are copied
     results: dict[int, Fill] = {}
     outcome = None
     engine_box: list[_CodeFree] = []

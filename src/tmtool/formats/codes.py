@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from .inline import MARK_BASE, _MARKS, marker, strip_markers
 
 _WORD = re.compile(r"\w", re.UNICODE)
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _SOLID = re.compile("[^\\s\U000F0000-\U000FFFFD]")  # neither a space nor a marker
 
 
@@ -119,8 +120,13 @@ def strip_for_model(text: str) -> str:
 
 
 def has_words(text: str) -> bool:
-    """True if ``text`` (markers aside) has a letter or digit to translate."""
+    """True if ``text`` (markers aside) has a letter or digit: something a target needs."""
     return _WORD.search(strip_markers(text)) is not None
+
+
+def has_letters(text: str) -> bool:
+    """True if ``text`` has a letter: something to translate (numbers alone are copied)."""
+    return _LETTER.search(strip_markers(text)) is not None
 
 
 def place_codes(source: str, target: str, codes: list[dict]) -> Placed:
