@@ -245,3 +245,39 @@ def test_a_memory_unit_with_other_code_numbers_is_renumbered_to_the_segment():
             {"tag": "ept", "kind": "close", "pair": "0", "xlf": "</g>"}]
     placed = map_target(unit, f"A {marker(0)}b{marker(1)} c.", ours)
     assert not placed.guessed and _show(placed.text) == "X {0}y{1} z."
+
+
+MEMORY_TSV = ("Presiden Joko Widodo membuka pameran dagang di Jakarta pada hari Senin.\t"
+              "President Joko Widodo opened the trade fair in Jakarta on Monday.\n")
+FUZZY12 = (f'<xliff version="1.2" xmlns="{NS}"><file original="a" source-language="id" target-language="en" '
+           'datatype="plaintext"><body><trans-unit id="1"><source>Presiden <g id="1">Joko Widodo</g> membuka '
+           "pameran dagang di Surabaya pada hari Senin.</source></trans-unit></body></file></xliff>")
+FUZZY2 = ('<xliff version="2.0" xmlns="urn:oasis:names:tc:xliff:document:2.0" srcLang="id" trgLang="en">'
+          '<file id="f1"><unit id="u1"><segment id="s1"><source>Presiden <pc id="1">Joko Widodo</pc> membuka '
+          "pameran dagang di Surabaya pada hari Senin.</source></segment></unit></file></xliff>")
+
+
+@pytest.mark.parametrize("job,schema", [
+    (FUZZY12, "xliff12/xliff-core-1.2-strict.xsd"), (FUZZY2, "xliff20/xliff_core_2.0.xsd")])
+def test_fuzzy_reuse_writes_the_match_as_a_candidate_with_its_score(tm_path, tmp_path, job, schema):
+    from pathlib import Path
+
+    (tmp_path / "m.tsv").write_text(MEMORY_TSV, encoding="utf-8")
+    assert run("--tm", tm_path, "tm", "import", tmp_path / "m.tsv", "--status", "approved").exit_code == 0
+    path, out = tmp_path / "job.xlf", tmp_path / "out.xlf"
+    path.write_text(job, encoding="utf-8")
+    r = run("--tm", tm_path, "translate", path, "--fuzzy-reuse", "80", "--model", tmp_path / "none", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "1 segment filled: 1 from the TM (1 fuzzy), 0 by the model" in r.stderr
+    text = out.read_text(encoding="utf-8")
+    target = "President <{0} id=\"1\">Joko Widodo</{0}> opened the trade fair in Jakarta on Monday."
+    xsd = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "xliff" / "schemas" / schema)))
+    assert xsd.validate(etree.parse(str(out))), xsd.error_log.last_error
+    if "1.2" in job:
+        assert ('<target state="needs-review-translation" state-qualifier="fuzzy-match">'
+                + target.format("g") + "</target>") in text
+        assert '<alt-trans match-quality="89" origin="tmtool-tm:1"><source>Presiden Joko Widodo membuka' in text
+    else:
+        assert '<segment id="s1" state="initial" subState="tmtool:fuzzy">' in text
+        assert '<mtc:match ref="#s1" matchQuality="89.0" origin="tmtool-tm:1" type="tm">' in text
+        assert text.count(target.format("pc")) == 2  # the target and the candidate's

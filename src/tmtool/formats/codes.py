@@ -249,6 +249,8 @@ def map_target(unit, source: str, codes: list[dict]) -> Placed:
     if kinds_ok(text, codes):
         return Placed(text)
     missing = [k for k in range(len(codes)) if k not in used]
+    if not used:  # the unit carries none of them (plain text, other codes): as for the model
+        return place_codes(source, strip_markers(text), codes)
     if missing and kinds_ok(text + "".join(marker(k) for k in missing), codes):
         return _place_missing(source, text, codes, missing)
     return Placed(place_codes(source, strip_markers(text), codes).text, True)
