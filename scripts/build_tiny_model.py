@@ -360,12 +360,36 @@ def cached_tiny_model(cache_root: Path, pairs: Pairs | None = None) -> Path:
     return target
 
 
+def link_cached(link: Path) -> int:
+    """Point ``link`` to the cached tiny model in its folder (the one the tests use), building
+    it first only when no model with the same data, builder and library versions is cached."""
+    cached = link.parent / f"tiny-marian-{tiny_model_key(default_pairs())}"
+    if not cached.is_dir():
+        log.info("training the tiny model once into %s (about 30 s)", cached)
+    model = cached_tiny_model(link.parent)
+    if link.is_symlink() and os.readlink(link) == model.name:
+        return 0
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    elif link.is_dir():
+        shutil.rmtree(link)  # a copy built by an older `make demo-tiny`
+    link.symlink_to(model.name)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path, help="directory to write the model and tokenizer to")
+    parser.add_argument("out_dir", type=Path, nargs="?", help="directory to write the model and tokenizer to")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cached", type=Path, metavar="LINK",
+                        help="reuse the model the test suite cached next to LINK (building it there if "
+                        "missing) and point LINK to it (what `make demo-tiny` does)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.cached:
+        return link_cached(args.cached)
+    if args.out_dir is None:
+        parser.error("give OUT_DIR or --cached LINK")
     started = time.perf_counter()
     build_tiny_model(args.out_dir, seed=args.seed)
     log.info("built %s in %.1f s", args.out_dir, time.perf_counter() - started)
