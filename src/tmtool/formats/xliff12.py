@@ -3,9 +3,9 @@
 Read: each ``<trans-unit>`` (in any ``<group>`` depth), its ``<seg-source>`` segments
 (``<mrk mtype="seg">``) when it has them, else the whole ``<source>`` (tmtool's segmenter may
 split it). Left alone, and counted: ``translate="no"`` (on the unit or a group above it),
-``approved="yes"``, targets already translated (words in them, a state other than ``new`` or
-``needs-translation``, not a copy of the source), and Trados segments that are locked or
-confirmed (``sdl:seg`` ``locked``/``conf``).
+``approved="yes"``, locked units (memoQ ``mq:locked``), targets already translated (words in
+them, a state other than ``new`` or ``needs-translation``, not a copy of the source), and Trados
+segments that are locked or confirmed (``sdl:seg`` ``locked``/``conf``).
 
 Written (XLIFF 1.2 section 2.6 "state" and 2.4.7 "alt-trans"): the target with the source's
 inline codes, ``state`` ``needs-review-translation`` for machine output and fuzzy matches,
@@ -21,7 +21,7 @@ from __future__ import annotations
 from .catdoc import CatSegment, Fill
 from .codes import has_words
 from .inline import strip_markers
-from .xlf import XLIFF12, Content, local, raw_of, read_inline, splice, write_inline
+from .xlf import XLIFF12, local, raw_of, read_inline, splice, write_inline
 
 SDL = "http://sdl.com/FileTypes/SdlXliff/1.0"
 _OPEN_STATES = ("new", "needs-translation", "")
@@ -64,6 +64,8 @@ class Xliff12Document:
             return self._skip('marked translate="no"')
         if tu.get("approved") == "yes":
             return self._skip("approved")
+        if any(local(k) == "locked" and v in ("locked", "true", "yes") for k, v in tu.attrib.items()):
+            return self._skip("locked")  # memoQ's mq:locked, and its likes
         source = _child(tu, "source")
         if source is None:
             return self._skip("without a source")
@@ -295,7 +297,3 @@ def _q(el, name: str) -> str:
 def _sdl_segs(tu) -> dict:
     defs = next((c for c in tu if local(c.tag) == "seg-defs"), None)
     return {s.get("id"): s for s in defs if local(s.tag) == "seg"} if defs is not None else {}
-
-
-def plain(content: Content) -> str:
-    return strip_markers(content.text)
