@@ -184,3 +184,21 @@ def test_malformed_plural_without_msgstr_gets_nplurals_forms(tmp_path):
     text = result.data.decode("utf-8")
     assert 'msgid_plural "source4"\nmsgstr[0] "SOURCE4"\nmsgstr[1] "SOURCE4"\nmsgstr[2] "SOURCE4"\n' in text
     assert '#, fuzzy\nmsgid "source3"\nmsgstr "SOURCE3"' in text
+
+
+def test_locked_final_and_copied_targets(tmp_path):
+    """memoQ's mq:locked is left alone; a target that only copies the source is filled; a real
+    translation in state "translated" is kept."""
+    path = tmp_path / "locks.xlf"
+    path.write_text(
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2" '
+        'xmlns:mq="MQXliff"><file original="a" source-language="id" datatype="plaintext"><body>'
+        '<trans-unit id="1" mq:locked="locked"><source>Satu dua.</source></trans-unit>'
+        '<trans-unit id="2"><source>Tiga empat.</source><target>Tiga empat.</target></trans-unit>'
+        '<trans-unit id="3"><source>Lima enam.</source><target state="translated">Five six.</target></trans-unit>'
+        "</body></file></xliff>", encoding="utf-8")
+    doc, result = run(path, tmp_path / "tm.sqlite")
+    assert [s.unit_id for s in doc.segments] == ["2"]
+    assert result.skipped == {"locked": 1, "already translated": 1}
+    assert b'<target state="needs-review-translation" state-qualifier="leveraged-mt">TIGA EMPAT.</target>' \
+        in result.data

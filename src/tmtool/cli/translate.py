@@ -77,7 +77,8 @@ def translate(
     Sentences the memory already holds are reused (approved first, then human, then MT);
     the others are translated by the model, each distinct sentence once, and stored with
     their provenance. The output keeps the input's lines and paragraphs. A summary goes to
-    stderr.
+    stderr. A CAT file (XLIFF 1.2/2.x, SDLXLIFF, PO) is pre-translated and written back in
+    its own format, targets filled (docs/formats.md).
 
     \b
     Example:
