@@ -97,6 +97,11 @@ def test_xliff_job_is_filled_by_the_model_then_from_the_memory(tm_path, tiny_mod
     # The memory holds the pairs with their codes.
     con = sqlite3.connect(tm_path)
     assert con.execute("SELECT count(*) FROM units WHERE origin = 'mt'").fetchone()[0] == 3
+    r = run("--tm", tm_path, "pairs", "--doc", "job.xlf", "--format", "jsonl")
+    import json
+
+    first = json.loads(r.stdout.splitlines()[0])
+    assert "antara ⟨1⟩China⟨/1⟩ dan" in first["source"] and "⟨1⟩China⟨/1⟩" in first["target"]
     # A second run answers everything from the memory and loads no model at all.
     r = run("--tm", tm_path, "translate", job, "--model", tmp_path / "no-such-model", "-o", out)
     assert r.exit_code == 0, r.output
