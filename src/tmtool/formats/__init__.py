@@ -14,7 +14,7 @@ FORMATS = ("tmx", "tsv", "jsonl", "xliff", "po")
 #: proportion (the fuzzy index keeps every trigram of a source).
 MAX_SEGMENT_CHARS = 1_000_000
 _SUFFIXES = {".tmx": "tmx", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-             ".xlf": "xliff", ".xliff": "xliff", ".sdlxliff": "xliff", ".po": "po"}
+             ".xlf": "xliff", ".xliff": "xliff", ".sdlxliff": "xliff", ".mqxliff": "xliff", ".po": "po"}
 
 
 def detect_format(path: str | Path, given: str | None = None) -> str:
