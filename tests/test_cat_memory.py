@@ -137,3 +137,17 @@ def _words(xml: str) -> str:
     el = etree.fromstring(xml)
     return "".join(el.itertext()) + "|" + ",".join(sorted(etree.QName(c).localname + (c.get("id") or "")
                                                           for c in el.iter() if c is not el and c.get("mtype") != "seg"))
+
+
+def test_a_hostile_xliff_imports_nothing(tm_path, tmp_path):
+    assert run("--tm", tm_path, "tm", "import", DATA / "xcode-2files-notes.xliff").exit_code == 0
+    before = len(units(tm_path))
+    bad = tmp_path / "laughs.xlf"
+    bad.write_text('<?xml version="1.0"?><!DOCTYPE xliff [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                   '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file><body>'
+                   "<trans-unit id='1'><source>&b;</source><target>&b;</target></trans-unit>"
+                   "</body></file></xliff>", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["--tm", str(tm_path), "tm", "import", str(bad)])
+    assert r.exit_code == 1 and "the DOCTYPE declares entities; refused" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert len(units(tm_path)) == before
