@@ -170,7 +170,7 @@ def test_po_job_fills_msgstr_marks_fuzzy_and_keeps_every_other_byte(tm_path, tin
     assert r.exit_code == 0, r.output
     # Four sentences and two placeholders alone (copied); the same sentence twice goes to the model once.
     assert "job.po: po, 5 segments filled: 0 from the TM, 3 by the model" in r.stderr
-    assert "2 copied (nothing to translate); left alone: 1 already translated" in r.stderr
+    assert "2 copied (no words to translate); left alone: 1 already translated" in r.stderr
     text = out.read_bytes().decode()
     expected = (PO.replace("#, c-format", "#, c-format, fuzzy")
                 .replace('kompleks."\nmsgstr ""', f'kompleks."\nmsgstr "{REFERENCE[4]}"')

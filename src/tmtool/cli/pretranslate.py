@@ -46,7 +46,7 @@ def summary(r, source_lang: str, target_lang: str) -> str:
     model = f" ({r.model})" if r.model else ""
     line = (f"{r.document}: {r.format}, {r.segments} segment{'' if r.segments == 1 else 's'} filled: {r.reused} from the TM"
             f"{f' ({r.fuzzy} fuzzy)' if r.fuzzy else ''}, {r.translated} by the model{model}"
-            f"{f', {r.copied} copied (nothing to translate)' if r.copied else ''}")
+            f"{f', {r.copied} copied (no words to translate)' if r.copied else ''}")
     if r.guessed:
         line += f"; {r.guessed} with inline codes placed by guess (flagged for review)"
     kept = ", ".join(f"{n} {why}" for why, n in r.skipped.items())
