@@ -23,6 +23,7 @@ from typing import IO, TextIO
 
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
+from . import check_lang
 from .codes import has_words, trim_edges
 from .inline import MARK_BASE, _MARKS, escape_attr, escape_text, native_text
 from .xlf import MAX_FILE_BYTES
@@ -50,6 +51,9 @@ class CatUnitReader:
 
         data = self.stream.read(MAX_FILE_BYTES + 1)
         doc = open_document(data, self.name, self.fmt, self.encoding)
+        # A language the file names must be a language tag (issue 14: "!!" would be found by no lookup).
+        check_lang(doc.src_lang, self.name, "the source language")
+        check_lang(doc.tgt_lang, self.name, "the target language")
         self.src_lang = self.src_lang or (primary_lang(doc.src_lang) if doc.src_lang else "id")
         self.tgt_lang = self.tgt_lang or (primary_lang(doc.tgt_lang) if doc.tgt_lang else "en")
         file_props = {"format": doc.format, **doc.tool()}
@@ -102,6 +106,8 @@ def _own_unit(own: dict, source: str, target: str, reader, where: str) -> Transl
         props = json.loads(own.get("props") or "{}")
     except ValueError:
         raise FormatError(f"{where}: the tmtool:props attribute is not JSON") from None
+    check_lang(own.get("src-lang"), where, "tmtool:src-lang")
+    check_lang(own.get("tgt-lang"), where, "tmtool:tgt-lang")
     unit = TranslationUnit(
         id=None, source=source, target=target, src_lang=own.get("src-lang") or reader.src_lang,
         tgt_lang=own.get("tgt-lang") or reader.tgt_lang, origin=own.get("origin", "imported"),
