@@ -7,14 +7,13 @@ file's bytes, checks it (a hostile file is refused before the memory is opened),
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from ..errors import InputError, UsageError
-from . import is_special, open_tm
+from . import echo, open_tm
 
 
 def pretranslate_file(ctx, fmt: str, input_path: str, output: str, *, out_format: str, doc_name,
@@ -37,8 +36,8 @@ def pretranslate_file(ctx, fmt: str, input_path: str, output: str, *, out_format
                               progress=progress)
     _write_bytes(output, result.data)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(summary(result, source_lang, target_lang), err=True)
+        echo(f"note: {note}", err=True)
+    echo(summary(result, source_lang, target_lang), err=True)
 
 
 def summary(r, source_lang: str, target_lang: str) -> str:
@@ -75,24 +74,22 @@ def _read_bytes(path: str) -> bytes:
 
 
 def _write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` (``-``: stdout) atomically."""
-    import tempfile
+    """Write ``data`` to ``path`` (``-``: stdout) through tmtool's one atomic writer."""
+    from ..atomicfile import atomic_open
+    from ..terminal import for_stream
 
     if path == "-":
+        if sys.stdout.isatty():  # a file to a terminal: its escapes shown, not run (issue 14)
+            click.echo(for_stream(data.decode("utf-8", errors="replace")), nl=False, color=True)
+            return
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{path} is a directory; give -o a file name")
     try:
-        if is_special(target):
-            with open(target, "wb") as f:
-                f.write(data)
-            return
-        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".tmtool-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
+        # Latin-1 maps each byte to one character and back: the file's bytes go out unchanged.
+        with atomic_open(path, encoding="latin-1", newline="") as f:
+            f.write(data.decode("latin-1"))
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory; give -o a file name") from None
     except OSError as e:
         raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None

@@ -158,7 +158,7 @@ def _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, c
     def load():
         return get_translator(
             backend, model=model, device=device, beams=beams, threads=threads, compute_type=compute_type,
-            fixed_output_tokens=output_tokens, notify=lambda message: click.echo(message, err=True), **extra,
+            fixed_output_tokens=output_tokens, notify=lambda message: echo(message, err=True), **extra,
         )
 
     pretranslate_file(
