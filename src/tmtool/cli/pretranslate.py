@@ -43,7 +43,9 @@ def pretranslate_file(ctx, fmt: str, input_path: str, output: str, *, out_format
 def summary(r, source_lang: str, target_lang: str) -> str:
     """One line: what was filled, from where, and what was left alone."""
     model = f" ({r.model})" if r.model else ""
-    line = (f"{r.document}: {r.format}, {r.segments} segment{'' if r.segments == 1 else 's'} filled: {r.reused} from the TM"
+    from ..terminal import plural
+
+    line = (f"{r.document}: {r.format}, {plural(r.segments, 'segment')} filled: {r.reused} from the TM"
             f"{f' ({r.fuzzy} fuzzy)' if r.fuzzy else ''}, {r.translated} by the model{model}"
             f"{f', {r.copied} copied (no words to translate)' if r.copied else ''}")
     if r.guessed:
