@@ -171,6 +171,8 @@ def place_codes(source: str, target: str, codes: list[dict]) -> Placed:
         if j is not None:
             # A pair not found word for word: around the same share of the target's words.
             end = _relative(body, source.find(marker(j)) / max(1, len(source)))
+            if at < len(body) and body[at].isspace():
+                at += 1  # the pair opens at a word, not before the space
             if end > at and not _crosses(inserts, at, end):
                 inserts += [(at, len(inserts), marker(k)), (end, -len(inserts), marker(j))]
                 done.update((k, j))
