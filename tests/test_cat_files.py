@@ -202,3 +202,18 @@ def test_locked_final_and_copied_targets(tmp_path):
     assert result.skipped == {"locked": 1, "already translated": 1}
     assert b'<target state="needs-review-translation" state-qualifier="leveraged-mt">TIGA EMPAT.</target>' \
         in result.data
+
+
+def test_xliff2_without_trglang_gets_the_target_language(tmp_path):
+    path = tmp_path / "no-trg.xlf"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="2.0" '
+                    'xmlns="urn:oasis:names:tc:xliff:document:2.0" srcLang="id"><file id="f">'
+                    '<unit id="u"><segment><source>Satu dua tiga.</source></segment></unit></file></xliff>\n',
+                    encoding="utf-8")
+    _, result = run(path, tmp_path / "tm.sqlite")
+    root = etree.fromstring(result.data)
+    assert root.get("trgLang") == "en"
+    xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / "xliff20" / "xliff_core_2.0.xsd")))
+    assert xsd.validate(root), xsd.error_log.last_error
+    assert b'<segment state="initial" subState="tmtool:mt"><source>Satu dua tiga.</source>' \
+        b"<target>SATU DUA TIGA.</target></segment>" in result.data
