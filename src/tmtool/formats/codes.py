@@ -163,6 +163,14 @@ def place_codes(source: str, target: str, codes: list[dict]) -> Placed:
                 inserts += [(at, len(inserts), marker(k)), (at + len(span), -len(inserts), marker(j))]
                 done.update((k, j))
                 continue
+            if close > pos and not _WORD.search(strip_markers(source[pos:close])):
+                # A pair around codes only (<bpt/><ph/><ept/>): the whole run goes as one block.
+                block = "".join(_MARKS.findall(source[pos : close + 1]))
+                guessed = True
+                at, text = _near(body, source, pos, close + 1, block)
+                inserts.append((at, len(inserts), text))
+                done.update(ord(c) - MARK_BASE for c in block)
+                continue
         if code.get("kind") == "close" and partner(codes, k) in done:
             continue
         guessed = True
@@ -177,7 +185,8 @@ def place_codes(source: str, target: str, codes: list[dict]) -> Placed:
                 inserts += [(at, len(inserts), marker(k)), (end, -len(inserts), marker(j))]
                 done.update((k, j))
                 continue
-        inserts.append((at, len(inserts), marker(k) + (marker(j) if j is not None else "")))
+        at, text = _near(body, source, pos, pos + 1, marker(k) + (marker(j) if j is not None else ""))
+        inserts.append((at, len(inserts), text))
         done.add(k)
         if j is not None:
             done.add(j)
@@ -206,6 +215,20 @@ def place_codes(source: str, target: str, codes: list[dict]) -> Placed:
 def _crosses(inserts: list[tuple[int, int, str]], start: int, end: int) -> bool:
     # A new pair may enclose or sit beside earlier ones, never half overlap them.
     return any(start < at < end or (at == start and o < 0) for at, o, _ in inserts)
+
+
+def _near(body: str, source: str, pos: int, end: int, marks: str) -> tuple[int, str]:
+    """Where codes found at ``source[pos:end]`` go in ``body`` (at the same share of its length,
+    between words), and what to insert there: a code that stood between two spaces keeps a space
+    on each side."""
+    at = _relative(body, pos / max(1, len(source)))
+    space_before = pos > 0 and source[pos - 1].isspace()
+    space_after = end < len(source) and source[end].isspace()
+    if space_before and at < len(body) and body[at].isspace():
+        at += 1
+        if space_after and at < len(body) and not body[at].isspace():
+            marks += " "
+    return at, marks
 
 
 def _relative(body: str, share: float) -> int:
