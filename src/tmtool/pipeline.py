@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import shlex
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -11,9 +12,10 @@ from dataclasses import dataclass, field
 from .errors import InputError
 from .memory import TranslationMemory, text_hash
 from .memory.lookup import plain_target
-from .records import Segment, TranslationUnit
+from .records import Segment, TranslationUnit, cut_short
 from .segment import Segmenter
 from .translate import Translator
+from .translate.base import CutNote, SplitNote
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,21 @@ class SegmentResult:
     target: str
     origin: str  # "tm": reused from the memory; "mt": produced by the model in this run
     match: int | None  # 101 context, 100 exact, a fuzzy score (--fuzzy-reuse), None for the model
-    unit: TranslationUnit
+    unit: TranslationUnit  # as the memory holds it: its real status, origin and props
     fuzzy: tuple[int, int] | None = None  # the best memory match found: (score, tu_id)
+    own: bool = False  # origin "tm": the reused unit is this document's own earlier MT
+    cut: int | None = None  # the model stopped at this output limit (tokens) mid-sentence
+
+    @property
+    def rejected(self) -> bool:
+        """The only translation found is one a reviewer rejected (the model gave it again)."""
+        return self.unit.status == "rejected"
+
+    @property
+    def document_text(self) -> str:
+        """What the translated document holds for this segment: its target, or, where that
+        target was rejected, the source as it is (a CAT tool's untranslated segment)."""
+        return self.segment.text if self.rejected else self.target
 
 
 @dataclass
@@ -41,6 +56,22 @@ class TranslateResult:
     seconds: float
     model: str | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def own(self) -> int:
+        """Segments that reused this document's own earlier machine translation."""
+        return sum(r.own for r in self.segments)
+
+    @property
+    def cut(self) -> int:
+        """Segments whose translation the model stopped at its output limit."""
+        return sum(r.cut is not None for r in self.segments)
+
+    @property
+    def rejected(self) -> int:
+        """Segments whose only translation is one a reviewer rejected."""
+        return sum(r.rejected for r in self.segments)
 
 
 def rebuild(text: str, segments: list[Segment], targets: list[str]) -> str:
@@ -93,6 +124,9 @@ def translate_document(
         # cannot load leaves no document of untranslated segments behind. (With --fuzzy-reuse
         # the plan may still answer everything; the model then loads only if it does not.)
         engine = translator()
+    # What this document's last run linked: a reused unit among them that the model made is
+    # the document's own earlier MT, not a TM match of other work (issue 14).
+    before = tm.document_units(name)
     doc_id = tm.save_document(name, text, segments, src_lang, tgt_lang, hashes=keys)
     # Without --fuzzy-reuse the fuzzy matches are only suggestions for review: when the model is
     # needed they are looked up while it translates (below), not before. Nothing the model makes
@@ -103,6 +137,9 @@ def translate_document(
                          author=author, suggest=not later) if reuse else None
     reused = plan.reused if plan else {}
     _link_reused(tm, doc_id, segments, keys, reused)
+    own = {u.id for u, score in reused.values() if score >= 100 and u.origin == "mt" and u.id in before}
+    if own:
+        tm.mark_own_mt(doc_id, own)
 
     # Each distinct (normalised) source goes to the model once; repeats share its unit.
     todo: dict[str, list[Segment]] = {}
@@ -128,9 +165,11 @@ def translate_document(
         try:
             if later:
                 _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
-            for done, split_notes in batches:
+            for done, batch_notes in batches:
+                cut_now = {n.index: n.limit for n in batch_notes if isinstance(n, CutNote)}
                 units = [
-                    _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
+                    _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author,
+                             cut_now.get(i))
                     for i, target in done
                 ]
                 if unit_props is not None:
@@ -138,17 +177,20 @@ def translate_document(
                         unit.props = unit_props(firsts[i])
                 with tm.atomic():
                     ids = tm.add_units(units)
-                    for (i, _), unit, tu_id in zip(done, units, ids):
-                        unit.id = tu_id
-                        made[todo_keys[i]] = unit
+                    # A unit already stored with this source and target comes back as it is
+                    # (perhaps rejected, or approved): the output reports what the memory holds.
+                    stored = tm.get_units(ids)
+                    for (i, _), tu_id in zip(done, ids):
+                        made[todo_keys[i]] = stored[tu_id]
                     # One statement per distinct source links all its repeats; 0 = the model.
                     tm.link_sources(doc_id, {todo_keys[i]: tu for (i, _), tu in zip(done, ids)}, match=0)
-                for n in split_notes:
-                    seg = firsts[n.index]
-                    notes.append(
-                        f"segment {seg.index + 1} has {n.tokens} tokens, more than the model's limit of "
-                        f"{n.limit}: translated in {n.pieces} pieces"
-                    )
+                for n in batch_notes:
+                    if isinstance(n, SplitNote):
+                        seg = firsts[n.index]
+                        notes.append(
+                            f"segment {seg.index + 1} has {n.tokens} tokens, more than the model's limit "
+                            f"of {n.limit}: translated in {n.pieces} pieces"
+                        )
                 done_count += len(done)
                 if progress:
                     progress(done_count, len(todo_keys))
@@ -160,13 +202,18 @@ def translate_document(
         best = plan.best.get(s.index) if plan else None
         if s.index in reused:
             unit, score = reused[s.index]
-            results.append(SegmentResult(s, plain_target(unit), "tm", score, unit, best))
+            results.append(SegmentResult(s, plain_target(unit), "tm", score, unit, best,
+                                         own=unit.id in own, cut=cut_short(unit)))
         else:
             unit = made[key]
-            results.append(SegmentResult(s, unit.target, "mt", None, unit, best))
+            # Cut short as the memory holds it: the new unit carries the mark; a unit already
+            # stored with this very text is reported as it is.
+            results.append(SegmentResult(s, plain_target(unit), "mt", None, unit, best, cut=cut_short(unit)))
+    notes += _cut_notes(results)
+    warnings = _rejected_warnings(results, name)
     return TranslateResult(
         document=name,
-        text=rebuild(text, segments, [r.target for r in results]),
+        text=rebuild(text, segments, [r.document_text for r in results]),
         segments=results,
         reused=sum(r.origin == "tm" for r in results),
         translated=sum(r.origin == "mt" for r in results),
@@ -174,7 +221,44 @@ def translate_document(
         seconds=time.perf_counter() - started,
         model=model_id,
         notes=notes,
+        warnings=warnings,
     )
+
+
+def _numbers(results: list[SegmentResult]) -> str:
+    """``segment 3`` or ``segments 3, 5, 9`` (1-based), at most 20 named."""
+    shown = [str(r.segment.index + 1) for r in results[:20]]
+    more = f" and {len(results) - 20} more" if len(results) > 20 else ""
+    return ("segment " if len(results) == 1 else "segments ") + ", ".join(shown) + more
+
+
+def _cut_notes(results: list[SegmentResult]) -> list[str]:
+    """One note naming the segments whose translation the model stopped at its output limit."""
+    cut = [r for r in results if r.cut is not None]
+    if not cut:
+        return []
+    limits = sorted({r.cut for r in cut if r.cut})
+    limit = f" ({', '.join(map(str, limits))} tokens)" if limits else ""
+    return [
+        f"{_numbers(cut)}: the model stopped at its output limit{limit} before the end of the "
+        "sentence; the translation is probably cut short. Kept as a draft marked cut short "
+        "(`truncated` in the unit's props), never reused; review it."
+    ]
+
+
+def _rejected_warnings(results: list[SegmentResult], name: str) -> list[str]:
+    """One warning naming the segments whose only translation a reviewer rejected."""
+    rejected = [r for r in results if r.rejected]
+    if not rejected:
+        return []
+    ids = sorted({r.unit.id for r in rejected})
+    units = ("unit " if len(ids) == 1 else "units ") + ", ".join(map(str, ids[:20]))
+    units += f" and {len(ids) - 20} more" if len(ids) > 20 else ""
+    return [
+        f"{_numbers(rejected)}: the model's translation is one a reviewer rejected ({units}); "
+        "the translated document keeps the source text there. Give a translation with "
+        f"`tmtool review --doc {shlex.quote(name)} --status rejected` or `tmtool pairs edit`."
+    ]
 
 
 def _suggest(tm, plan, doc_id: int, segments: list[Segment], src_lang: str, tgt_lang: str) -> None:
@@ -271,6 +355,7 @@ def _mt_unit(
     src_lang: str,
     tgt_lang: str,
     author: str | None,
+    cut: int | None = None,
 ) -> TranslationUnit:
     # Context is the previous and next segment of the document, as CAT tools record it.
     prev = segments[seg.index - 1] if seg.index > 0 else None
@@ -287,4 +372,7 @@ def _mt_unit(
         author=author,
         prev_source=prev.text if prev else None,
         next_source=nxt.text if nxt else None,
+        # Stopped at the output limit: marked so that every view says so and translate does
+        # not reuse it (issue 14).
+        props={"truncated": {"limit": cut}} if cut is not None else {},
     )

@@ -7,6 +7,8 @@ import json
 import click
 
 from ..errors import NotFound
+from ..memory.review import OWN_MT
+from ..records import cut_short
 from ..terminal import for_stream, plural
 from . import cli, echo, open_tm, terminal_width
 from .translate import _tsv_cell
@@ -41,7 +43,7 @@ def pairs(ctx, doc_name, fmt):
                 raise NotFound(f"{tm.path} holds no documents yet; translate one first")
             doc_name = docs[0].name
         fuzzy = tm.suggestions(doc_name)  # the best fuzzy match translate found (issue 9)
-        rows = [_row(p, fuzzy.get(p.segment.index)) for p in tm.pairs(doc_name)]
+        rows = [_row(p, fuzzy.get(p.segment.index)) for p in tm.document_pairs(doc_name)]
     if fmt == "jsonl":
         for row in rows:
             echo(json.dumps(row, ensure_ascii=False))
@@ -72,6 +74,11 @@ def _row(pair, fuzzy=None) -> dict:
         "tu_id": u.id if u else None,
         "fuzzy_score": fuzzy.score if fuzzy else None,
         "fuzzy_tu_id": fuzzy.unit.id if fuzzy else None,
+        # issue 14: how the last translate run got the target (TM match of other work, or this
+        # document's own earlier MT), and whether the model cut it short at its output limit.
+        "match": pair.match,
+        "own_mt": pair.own_mt,
+        "truncated": cut_short(u) is not None,
     }
 
 
@@ -88,6 +95,10 @@ def _table(doc_name: str, rows: list[dict]) -> str:
             meta += f" · {row['status']}"
         if row["tu_id"] is not None:
             meta += f" · tu {row['tu_id']}"
+        if row["match"]:
+            meta += f" · {OWN_MT}" if row["own_mt"] else f" · TM match {row['match']}%"
+        if row["truncated"]:
+            meta += " · CUT SHORT (the model stopped at its output limit)"
         if row["fuzzy_score"] is not None:
             meta += f" · TM {row['fuzzy_score']}% in tu {row['fuzzy_tu_id']}"
         out.append("")

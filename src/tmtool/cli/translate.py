@@ -48,7 +48,7 @@ def unit_options(f):
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beam size [default: the model's own].")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=None,
-              help="Most sentences in one batch [default: 128 for ct2, 64 for transformers].")
+              help="Most sentences in one batch [default: 64 / beams (64 greedy, 10 with 6 beams)].")
 @click.option("--max-batch-tokens", type=click.IntRange(1, 10**6), default=None,
               help="Most source tokens (padding included) in one batch "
               "[default: 2048 / beams].")
@@ -138,6 +138,8 @@ def translate(
         echo(err=True)
     for note in result.notes:
         echo(f"note: {note}", err=True)
+    for warning in result.warnings:
+        echo(f"warning: {warning}", err=True)
     echo(summary(result), err=True)
 
 
@@ -185,6 +187,10 @@ def render(result, fmt: str) -> str:
             "status": r.unit.status,
             "model": r.unit.model,
             "fuzzy": {"score": r.fuzzy[0], "tu_id": r.fuzzy[1]} if r.fuzzy else None,
+            # issue 14: a reuse of this document's own earlier MT is not a TM match of other
+            # work; a translation the model stopped at its output limit is cut short.
+            "own_mt": r.own,
+            "truncated": r.cut is not None,
         }
         for r in result.segments
     ]
@@ -218,6 +224,8 @@ _NESTED = {"fuzzy": ("score", "tu_id")}  # objects a row may hold, and their key
 def _tsv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in the jsonl records
     # Tabs and line breaks inside a cell would shift columns; escape them as in translate-toolkit.
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
@@ -226,9 +234,15 @@ def summary(result) -> str:
     model = f" ({result.model})" if result.model else ""
     distinct = result.distinct_translated
     extra = f" ({distinct} distinct)" if distinct != result.translated else ""
+    own = f" ({result.own} of them this document's own earlier machine translation)" if result.own else ""
+    flagged = ""
+    if result.cut:
+        flagged += f", {result.cut} cut short at the model's output limit"
+    if result.rejected:
+        flagged += f", {result.rejected} rejected (left untranslated)"
     return (
-        f"{result.document}: {plural(len(result.segments), 'segment')}, {result.reused} reused from the TM, "
-        f"{result.translated} translated by the model{extra}{model}, {result.seconds:.1f} s"
+        f"{result.document}: {plural(len(result.segments), 'segment')}, {result.reused} reused from the TM{own}, "
+        f"{result.translated} translated by the model{extra}{model}{flagged}, {result.seconds:.1f} s"
     )
 
 

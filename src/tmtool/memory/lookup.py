@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TMError
-from ..records import TranslationUnit
+from ..records import TranslationUnit, reusable
 from .fuzzy import (
     DEFAULT_MIN_SCORE, FOLD_MIN, FuzzyIndex, FuzzyMatch, cat_score, length_window, similarity,
     word_diff, word_similarity,
@@ -140,6 +140,8 @@ class MemoryLookup:
         matches = []
         for row in rows:
             unit = _unit(row)
+            if not reusable(unit):  # a machine draft cut short offers nothing to reuse
+                continue
             sim = similarity(query, unit.source)
             score = cat_score(query, unit.source, sim)
             if score < min_score:
@@ -206,7 +208,7 @@ class MemoryLookup:
                         "AND source_hash = ? AND status != 'rejected' ORDER BY id",
                         (src_lang, tgt_lang, key[0]),
                     ).fetchall()
-                    candidates[key[0]] = list(map(_unit, rows))
+                    candidates[key[0]] = [u for u in map(_unit, rows) if reusable(u)]
                 units = [u for u in candidates[key[0]] if _same_context(u, prev, nxt)]
                 units.sort(key=lambda u: (_RANK.get(u.status, 3), _ORIGIN_RANK.get(u.origin, 4),
                                           _neg_time(u.updated_at)))
@@ -268,8 +270,18 @@ class MemoryLookup:
                 plan.reused[s.index] = (made[key], m.score)
         with self.atomic():
             ids = self.add_units(list(made.values()))
-            for unit, tu_id in zip(made.values(), ids):
-                unit.id = tu_id
+            # A unit already stored with this source and target is returned as it is: report
+            # what the memory holds. One a reviewer rejected is not reused: the model decides.
+            stored = self.get_units(ids)
+            for key, tu_id in zip(list(made), ids):
+                made[key] = stored[tu_id]
+            for i, (unit, score) in list(plan.reused.items()):
+                if score < 100:
+                    current = made[text_hash(segments[i].text)]
+                    if current.status == "rejected":
+                        del plan.reused[i]
+                    else:
+                        plan.reused[i] = (current, score)
             self.record_suggestions(doc_id, plan.suggestions)
         # The best match is the unit found: for a fuzzy reuse, the match, not the new unit.
         plan.best = {i: (score, tu_id) for i, (tu_id, score) in plan.suggestions.items()}
