@@ -217,3 +217,25 @@ def test_xliff2_without_trglang_gets_the_target_language(tmp_path):
     assert xsd.validate(root), xsd.error_log.last_error
     assert b'<segment state="initial" subState="tmtool:mt"><source>Satu dua tiga.</source>' \
         b"<target>SATU DUA TIGA.</target></segment>" in result.data
+
+
+def test_a_translation_a_reviewer_rejected_is_never_written(tmp_path):
+    """The model gives again a translation the memory holds as rejected (issue 14): the target
+    stays empty and the summary counts it, as the text output keeps the source."""
+    from tmtool.records import TranslationUnit
+
+    tm_path = tmp_path / "tm.sqlite"
+    with TranslationMemory(tm_path) as tm:
+        tm.add_units([TranslationUnit(None, "Satu dua.", "SATU DUA.", status="rejected", origin="human")])
+    path = tmp_path / "job.xlf"
+    path.write_text('<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="a" '
+                    'source-language="id" datatype="plaintext"><body><trans-unit id="1"><source>Satu dua.'
+                    '</source></trans-unit><trans-unit id="2"><source>Tiga.</source></trans-unit></body>'
+                    "</file></xliff>", encoding="utf-8")
+    doc, result = run(path, tm_path)
+    assert result.skipped == {"rejected in the memory (left untranslated)": 1}
+    assert b"<source>Satu dua.</source></trans-unit>" in result.data
+    assert b"<target state=\"needs-review-translation\" state-qualifier=\"leveraged-mt\">TIGA.</target>" \
+        in result.data
+    assert result.warnings and "rejected" in result.warnings[0]
+    assert (result.segments, result.translated) == (1, 1)

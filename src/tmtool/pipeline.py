@@ -174,7 +174,7 @@ def translate_document(
                 ]
                 if unit_props is not None:
                     for (i, _), unit in zip(done, units):
-                        unit.props = unit_props(firsts[i])
+                        unit.props = {**unit.props, **unit_props(firsts[i])}
                 with tm.atomic():
                     ids = tm.add_units(units)
                     # A unit already stored with this source and target comes back as it is

@@ -34,17 +34,19 @@ class PretranslateResult:
     document: str
     format: str
     data: bytes  # the file, targets filled
-    segments: int  # segments translated now (after splitting paragraphs into sentences)
+    segments: int  # segments filled now (after splitting paragraphs into sentences)
     reused: int  # answered by the memory (exact, context, fuzzy)
     fuzzy: int  # of those, fuzzy matches (--fuzzy-reuse)
     translated: int  # by the model
     copied: int  # nothing to translate (numbers, codes only): the source copied
     guessed: int  # segments with a code placed by guess (flagged for review)
+    cut: int  # segments the model stopped at its output limit (flagged for review, issue 14)
     skipped: dict[str, int]
     seconds: float
     model: str | None = None
     languages: tuple[str | None, str | None] = (None, None)  # what the file says
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,26 +113,36 @@ def pretranslate(
         )
         guessed_mt = engine_box[0].guessed if engine_box else set()
         for p, r in zip(work, outcome.segments):
-            results[id(p)] = _fill(tm, p, r, guessed_mt)
-    counts = {"mt": 0, "fuzzy": 0, "tm": 0, "copy": 0, "guessed": 0}
+            # A translation a reviewer rejected is never written as a target (issue 14): the
+            # segment stays untranslated, as the text output keeps its source.
+            results[id(p)] = None if r.rejected else _fill(tm, p, r, guessed_mt)
+    counts = {"mt": 0, "fuzzy": 0, "tm": 0, "copy": 0, "guessed": 0, "cut": 0}
     by_owner: dict[int, list[_Piece]] = {}
     for p in pieces:
         by_owner.setdefault(p.owner, []).append(p)
+    skipped = dict(doc.skipped)
+    written = 0  # pieces written (a segment with a rejected piece is not)
     for i, seg in enumerate(doc.segments):
         mine = by_owner.get(i, [])
+        if any(id(p) in results and results[id(p)] is None for p in mine):
+            skipped["rejected in the memory (left untranslated)"] = \
+                skipped.get("rejected in the memory (left untranslated)", 0) + 1
+            continue
         fills = [results.get(id(p)) or Fill(p.body, "copy") for p in mine]
+        written += len(fills)
         for f in fills:
             counts["mt" if f.how == "mt" else "fuzzy" if f.how == "fuzzy" else "copy" if f.how == "copy" else "tm"] += 1
             counts["guessed"] += f.guessed
+            counts["cut"] += f.cut
         doc.fill(seg, _join(seg, mine, fills))
-    filled = bool(doc.segments)
     return PretranslateResult(
-        document=name, format=doc.format, data=doc.to_bytes() if filled else doc.data,
-        segments=len(pieces), reused=counts["tm"] + counts["fuzzy"], fuzzy=counts["fuzzy"],
-        translated=counts["mt"], copied=counts["copy"], guessed=counts["guessed"],
-        skipped=dict(doc.skipped), seconds=time.perf_counter() - started,
+        document=name, format=doc.format, data=doc.to_bytes() if written else doc.data,
+        segments=written, reused=counts["tm"] + counts["fuzzy"], fuzzy=counts["fuzzy"],
+        translated=counts["mt"], copied=counts["copy"], guessed=counts["guessed"], cut=counts["cut"],
+        skipped=skipped, seconds=time.perf_counter() - started,
         model=outcome.model if outcome else None, languages=(doc.src_lang, doc.tgt_lang),
         notes=list(outcome.notes) if outcome else [],
+        warnings=list(outcome.warnings) if outcome else [],
     )
 
 
@@ -180,7 +192,7 @@ def _join(seg: CatSegment, pieces: list[_Piece], fills: list[Fill]) -> Fill:
         text = place_codes(seg.content.text, strip_markers(text), seg.content.codes).text
     scores = [f.score for f in fills if f.score is not None]
     return Fill(text, worst.how, min(scores) if scores else None, worst.status, worst.origin, guessed,
-                worst.model, worst.tu_id, fills[0].alts if len(fills) == 1 else [])
+                any(f.cut for f in fills), worst.model, worst.tu_id, fills[0].alts if len(fills) == 1 else [])
 
 
 def _owner_text(p: _Piece, body_target: str) -> str:
@@ -259,4 +271,4 @@ def _fill(tm, p: _Piece, r, guessed_mt: set[str]) -> Fill:
         alts.append(Alt(r.fuzzy[0], strip_markers(unit.source), _owner_text(p, alt.text),
                         f"tmtool-tm:{unit.id}"))
     return Fill(placed.text, how, r.match, r.unit.status, r.unit.origin, placed.guessed,
-                r.unit.model, r.unit.id, alts)
+                r.cut is not None, r.unit.model, r.unit.id, alts)

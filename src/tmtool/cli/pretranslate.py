@@ -37,6 +37,8 @@ def pretranslate_file(ctx, fmt: str, input_path: str, output: str, *, out_format
     _write_bytes(output, result.data)
     for note in result.notes:
         echo(f"note: {note}", err=True)
+    for warning in result.warnings:
+        echo(f"warning: {warning}", err=True)
     echo(summary(result, source_lang, target_lang), err=True)
 
 
@@ -50,6 +52,8 @@ def summary(r, source_lang: str, target_lang: str) -> str:
             f"{f', {r.copied} copied (no words to translate)' if r.copied else ''}")
     if r.guessed:
         line += f"; {r.guessed} with inline codes placed by guess (flagged for review)"
+    if r.cut:
+        line += f"; {r.cut} cut short at the model's output limit (flagged for review)"
     kept = ", ".join(f"{n} {why}" for why, n in r.skipped.items())
     if kept:
         line += f"; left alone: {kept}"

@@ -60,6 +60,7 @@ class Fill:
     status: str | None = None  # the memory unit's status (draft, approved)
     origin: str | None = None  # the memory unit's origin (human, imported, mt ...)
     guessed: bool = False  # a code was placed by guess: review it
+    cut: bool = False  # the model stopped at its output limit mid-sentence (issue 14): review it
     model: str | None = None
     tu_id: int | None = None
     alts: list[Alt] = field(default_factory=list)
@@ -67,7 +68,7 @@ class Fill:
     @property
     def needs_review(self) -> bool:
         """Machine output, a fuzzy match, an MT unit reused, or codes placed by guess."""
-        if self.how in ("mt", "fuzzy") or self.guessed:
+        if self.how in ("mt", "fuzzy") or self.guessed or self.cut:
             return True
         return self.how in ("exact", "context") and self.origin == "mt" and self.status != "approved"
 

@@ -262,6 +262,8 @@ class Xliff12Document:
 
 def _state(fills: list[Fill]) -> tuple[str, str]:
     """The unit's XLIFF 1.2 state and state-qualifier: its least finished segment's."""
+    if any(f.cut for f in fills):  # the model stopped mid-sentence (issue 14)
+        return "needs-review-translation", "x-tmtool-cut-short"
     if any(f.guessed for f in fills):
         return "needs-review-translation", "x-tmtool-codes-placed"
     if any(f.how == "mt" for f in fills):

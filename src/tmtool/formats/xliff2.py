@@ -149,6 +149,8 @@ class Xliff2Document:
 
 def _state(fill: Fill) -> tuple[str, str]:
     """The segment's state and subState."""
+    if fill.cut:  # the model stopped mid-sentence (issue 14)
+        return "initial", "tmtool:cut-short"
     if fill.guessed:
         return "initial", "tmtool:codes-placed"
     if fill.how == "mt":
