@@ -92,7 +92,7 @@ def pretranslate(
     segmenter = segmenter or Segmenter()
     pieces = [p for i, s in enumerate(doc.segments) for p in _split(i, s, segmenter)]
     work = [p for p in pieces if has_letters(p.body)]  # numbers alone are copied
-    results: dict[int, Fill] = {}
+    results: dict[int, Fill | None] = {}  # None: only a rejected translation
     outcome = None
     engine_box: list[_CodeFree] = []
     if work:
@@ -116,25 +116,8 @@ def pretranslate(
             # A translation a reviewer rejected is never written as a target (issue 14): the
             # segment stays untranslated, as the text output keeps its source.
             results[id(p)] = None if r.rejected else _fill(tm, p, r, guessed_mt)
-    counts = {"mt": 0, "fuzzy": 0, "tm": 0, "copy": 0, "guessed": 0, "cut": 0}
-    by_owner: dict[int, list[_Piece]] = {}
-    for p in pieces:
-        by_owner.setdefault(p.owner, []).append(p)
-    skipped = dict(doc.skipped)
-    written = 0  # pieces written (a segment with a rejected piece is not)
-    for i, seg in enumerate(doc.segments):
-        mine = by_owner.get(i, [])
-        if any(id(p) in results and results[id(p)] is None for p in mine):
-            skipped["rejected in the memory (left untranslated)"] = \
-                skipped.get("rejected in the memory (left untranslated)", 0) + 1
-            continue
-        fills = [results.get(id(p)) or Fill(p.body, "copy") for p in mine]
-        written += len(fills)
-        for f in fills:
-            counts["mt" if f.how == "mt" else "fuzzy" if f.how == "fuzzy" else "copy" if f.how == "copy" else "tm"] += 1
-            counts["guessed"] += f.guessed
-            counts["cut"] += f.cut
-        doc.fill(seg, _join(seg, mine, fills))
+    counts, skipped = _fill_document(doc, pieces, results)
+    written = counts["written"]
     return PretranslateResult(
         document=name, format=doc.format, data=doc.to_bytes() if written else doc.data,
         segments=written, reused=counts["tm"] + counts["fuzzy"], fuzzy=counts["fuzzy"],
@@ -144,6 +127,30 @@ def pretranslate(
         notes=list(outcome.notes) if outcome else [],
         warnings=list(outcome.warnings) if outcome else [],
     )
+
+
+def _fill_document(doc: CatDocument, pieces: list[_Piece], results: dict[int, Fill | None]):
+    """Hand each segment its target (its pieces' fills joined); count what was written, from
+    where, and what was left alone."""
+    counts = {"mt": 0, "fuzzy": 0, "tm": 0, "copy": 0, "guessed": 0, "cut": 0, "written": 0}
+    by_owner: dict[int, list[_Piece]] = {}
+    for p in pieces:
+        by_owner.setdefault(p.owner, []).append(p)
+    skipped = dict(doc.skipped)
+    rejected = "rejected in the memory (left untranslated)"
+    for i, seg in enumerate(doc.segments):
+        mine = by_owner.get(i, [])
+        if any(id(p) in results and results[id(p)] is None for p in mine):
+            skipped[rejected] = skipped.get(rejected, 0) + 1  # a segment is written whole or not at all
+            continue
+        fills = [results.get(id(p)) or Fill(p.body, "copy") for p in mine]
+        counts["written"] += len(fills)
+        for f in fills:
+            counts[f.how if f.how in ("mt", "fuzzy", "copy") else "tm"] += 1
+            counts["guessed"] += f.guessed
+            counts["cut"] += f.cut
+        doc.fill(seg, _join(seg, mine, fills))
+    return counts, skipped
 
 
 # -- splitting and joining ----------------------------------------------------------------
