@@ -100,6 +100,7 @@ def translate_document(
     max_batch_tokens: int | None = None,
     author: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    unit_props: Callable[[Segment], dict] | None = None,
 ) -> TranslateResult:
     """Translate ``text`` through the memory ``tm`` and store it as document ``name``.
 
@@ -108,6 +109,8 @@ def translate_document(
     them: an interrupted run keeps its finished batches and the next run only translates the rest.
     Context (101) and exact matches are reused; other segments get their best fuzzy match as a
     suggestion, reused instead of the model when it scores at least ``fuzzy_reuse``.
+    ``unit_props`` gives the props of the unit stored for a segment the model translated (the
+    inline codes of a CAT file's segment, issue 18).
     """
     started = time.perf_counter()
     segments = (segmenter or Segmenter()).segment(text)
@@ -169,6 +172,9 @@ def translate_document(
                              cut_now.get(i))
                     for i, target in done
                 ]
+                if unit_props is not None:
+                    for (i, _), unit in zip(done, units):
+                        unit.props = {**unit.props, **unit_props(firsts[i])}
                 with tm.atomic():
                     ids = tm.add_units(units)
                     # A unit already stored with this source and target comes back as it is
