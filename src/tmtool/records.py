@@ -54,6 +54,11 @@ class Document:
     updated_at: str
 
 
+# How pairs, review and the report name a reuse of this document's own earlier machine
+# translation, so that nobody reads it as a TM match of other work (issue 14).
+OWN_MT = "own earlier MT"
+
+
 def cut_short(unit: TranslationUnit | None) -> int | None:
     """The output limit (tokens) at which the model stopped this unit's translation before the
     end of its sentence, or None. Only a machine translation carries the mark: a person's edit

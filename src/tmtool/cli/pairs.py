@@ -7,8 +7,7 @@ import json
 import click
 
 from ..errors import NotFound
-from ..memory.review import OWN_MT
-from ..records import cut_short
+from ..records import OWN_MT, cut_short
 from ..terminal import for_stream, plural
 from . import cli, echo, open_tm, terminal_width
 from .translate import _tsv_cell

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, UsageError
-from ..records import ORIGINS, STATUSES, Segment, TranslationUnit
+from ..records import ORIGINS, OWN_MT, STATUSES, Segment, TranslationUnit
 from .normalize import text_hash
 
 if TYPE_CHECKING:
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 #: ``--origin tm``: the segment's target was reused from the memory in the last translate run.
 FROM_TM = "tm"
-#: The words for a segment that kept this document's own earlier machine translation.
-OWN_MT = "own earlier MT"
 _ACTIONS = {"approved": "approve", "rejected": "reject", "draft": "reopen"}
 
 
