@@ -15,7 +15,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check $(TORCH)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,ct2,postgres]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,ct2,postgres,ray]'
 	touch $@
 
 # The main job: translate the example article with the public opus-mt-id-en model.

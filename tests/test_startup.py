@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-HEAVY = ("torch", "transformers", "sacrebleu", "ctranslate2", "sentencepiece", "huggingface_hub", "psycopg")
+HEAVY = ("torch", "transformers", "sacrebleu", "ctranslate2", "sentencepiece", "huggingface_hub", "psycopg", "ray")
 
 
 def loaded_after(code: str) -> list[str]:
