@@ -93,6 +93,17 @@ class _Worker:
     def translate(self, texts: list[str]) -> list[str]:
         return self.engine.translate_batch(texts)
 
+    def peak_rss(self) -> int:
+        """This actor's peak resident memory in bytes, 0 where unknown (scripts/bench_ray.py).
+
+        VmHWM, not getrusage: on Linux ru_maxrss keeps the high-water mark of the process that
+        was replaced by exec, here the worker pool's."""
+        try:
+            with open("/proc/self/status", encoding="ascii") as f:
+                return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+        except (OSError, StopIteration, ValueError):
+            return 0
+
 
 def _unpack(name: str, files: dict[str, bytes]) -> Path:
     """The shipped model's files in this node's tmtool cache (written once per node, atomically)."""
