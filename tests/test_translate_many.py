@@ -75,6 +75,13 @@ def test_several_documents_are_one_job_and_each_is_stored_as_translate_stores_on
     assert "total: 3 documents, 10 segments, 10 reused from the TM, 0 translated" in again.stderr
     assert (tmp_path / "out" / "news" / "2022" / "b.txt").read_bytes() == outputs[0].read_bytes()
     assert (tmp_path / "out" / "c.txt").read_bytes() == outputs[2].read_bytes()
+    # An -o DIR inside an input directory is not read as input the next time.
+    inside = run(memory_location, tmp_path / "news", "--model", tmp_path / "no-such-model", "-o",
+                 tmp_path / "news" / "english")
+    assert inside.exit_code == 0, inside.output
+    again = run(memory_location, tmp_path / "news", "--model", tmp_path / "no-such-model", "-o",
+                tmp_path / "news" / "english")
+    assert again.exit_code == 0 and "total: 2 documents" in again.stderr, again.output
 
 
 def test_a_document_that_fails_is_reported_and_the_others_go_on(tmp_path, tiny_model, tm_path):

@@ -67,22 +67,28 @@ class BatchResult:
         return sum(r.translated for r in self.documents)
 
 
-def collect_inputs(inputs: Sequence[str | Path], *, skip_suffix: str | None = None) -> list[DocumentInput]:
+def collect_inputs(inputs: Sequence[str | Path], *, skip_suffix: str | None = None,
+                   skip_under: Path | None = None) -> list[DocumentInput]:
     """Every document ``inputs`` name: each file as given, named by its file name; each file
     under a directory, recursively, in sorted path order, named ``DIR/relative/path``.
 
     Hidden files and folders (a leading dot) are left out of directories, and so are files whose
-    name ends in ``skip_suffix`` plus one extension (``.en`` skips ``a.en.txt``): the outputs an
-    earlier run wrote next to its inputs. Two inputs with the same name are refused.
+    name ends in ``skip_suffix`` plus one extension (``.en`` skips ``a.en.txt``) and files under
+    ``skip_under``: the outputs an earlier run wrote. Two inputs with the same name are refused.
     """
+    skip_root = skip_under.resolve() if skip_under is not None else None
     found: list[DocumentInput] = []
     for given in inputs:
         path = Path(given)
         if not path.is_dir():
             found.append(DocumentInput(path, path.name))  # a missing file fails when read
             continue
+        # Only an output folder inside this directory is skipped, not one that holds it.
+        skip = skip_root if skip_root is not None and not path.resolve().is_relative_to(skip_root) else None
         for file in sorted(_walk(path), key=lambda f: f.relative_to(path).as_posix()):
             if skip_suffix and Path(file.stem).suffix == skip_suffix:
+                continue
+            if skip is not None and file.resolve().is_relative_to(skip):
                 continue
             rel = file.relative_to(path).as_posix()
             found.append(DocumentInput(file, f"{path.resolve().name or 'root'}/{rel}"))

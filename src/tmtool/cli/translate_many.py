@@ -83,16 +83,18 @@ def translate_many(ctx: click.Context, p: dict) -> None:
             raise UsageError("--doc names one document; with several inputs each is named after its file")
         if output_given and p["output"] == "-":
             raise UsageError("several documents cannot all go to standard output; give -o DIR")
-        docs = collect_inputs(inputs, skip_suffix=f".{p['target_lang']}")
+        # An -o DIR inside an input directory holds English from an earlier run: not an input.
+        docs = collect_inputs(inputs, skip_suffix=f".{p['target_lang']}",
+                              skip_under=Path(p["output"]) if output_given else None)
         if not docs:
             raise InputError(f"no files to translate in {', '.join(inputs)}")
         outputs = plan_outputs(docs, p["output"] if output_given else None, p["source_lang"],
                                p["target_lang"], p["fmt"])
     loaded, failed = read_documents(docs, make_segmenter(p["srx"], p["abbrev"]), p["encoding"])
-    for doc, reason in failed:
-        click.echo(f"error: {reason}", err=True)
     if single and failed:
         raise InputError(failed[0][1])  # as one-file translate: the error, and the memory untouched
+    for doc, reason in failed:
+        click.echo(f"error: {reason}", err=True)
     if not loaded:
         raise InputError(f"none of the {len(docs)} documents could be read; nothing was stored")
     with open_tm(ctx, create=True) as tm, _Progress() as progress:
