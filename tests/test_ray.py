@@ -67,6 +67,19 @@ def test_ray_gives_one_process_translations_byte_for_byte(ray_address, reference
 
 
 def test_sigkill_of_an_actor_mid_job_retries_its_batches(ray_address, reference, tiny_model, memory_location):
+    engine = kill_an_actor_mid_job(reference, tiny_model, memory_location, workers=2)
+    assert engine.retried >= 1  # its batches went to the other actor (or to its replacement)
+
+
+def test_the_only_actor_killed_is_replaced_and_the_job_finishes(ray_address, reference, tiny_model, tmp_path):
+    engine = kill_an_actor_mid_job(reference, tiny_model, tmp_path / "tm.sqlite", workers=1)
+    assert engine.retried >= 1 and engine.replaced == 1
+    assert len({w["pid"] for w in engine.worker_info}) == 2
+
+
+def kill_an_actor_mid_job(reference, tiny_model, memory, workers: int):
+    """Translate the corpus with ``workers`` actors, SIGKILLing one once the first batch is
+    stored; check that nothing is lost or stored twice, and return the engine."""
     from tmtool.batch import DocumentInput, read_documents, translate_documents
     from tmtool.memory import open_memory
     from tmtool.segment import Segmenter
@@ -76,7 +89,7 @@ def test_sigkill_of_an_actor_mid_job_retries_its_batches(ray_address, reference,
     engines, killed = [], []
 
     def load():
-        engines.append(RayTranslator(str(tiny_model), address="local", workers=2))
+        engines.append(RayTranslator(str(tiny_model), address="local", workers=workers))
         return engines[0]
 
     def progress(done, total):
@@ -86,12 +99,13 @@ def test_sigkill_of_an_actor_mid_job_retries_its_batches(ray_address, reference,
             killed.append(pid)
 
     docs, _ = read_documents([DocumentInput(p, p.name) for p in corpus], Segmenter())
-    with open_memory(memory_location) as tm:
+    with open_memory(memory) as tm:
         result = translate_documents(docs, tm, load, batch_size=int(BATCH), progress=progress)
-    assert killed and engines[0].retried >= 1
+    assert killed
     assert {r.document: r.text for r in result.documents} == expected
     assert result.translated == 48 and result.distinct_translated == distinct_sources()
-    check_stored_once(memory_location, distinct_sources(), [p.name for p in corpus])
+    check_stored_once(memory, distinct_sources(), [p.name for p in corpus])
+    return engines[0]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9-driver"])

@@ -137,7 +137,8 @@ class RayTranslator(Translator):
 
     Create it with the model options of :class:`~tmtool.translate.ct2.CT2Translator` plus
     ``address`` and ``workers``; :meth:`close` stops the actors (and Ray, if this started it).
-    ``retried`` counts the batches sent again because their actor was lost.
+    ``retried`` counts the batches sent again because their actor was lost, ``replaced`` the
+    lost actors replaced by new ones.
     """
 
     BATCH_TOKENS = 2048  # as CT2Translator: the same batches as one process
@@ -160,7 +161,9 @@ class RayTranslator(Translator):
 
         self.model_id = model
         self.notify = notify or (lambda message: None)
-        self.retried = 0
+        self.retried = 0  # batches sent again because their actor was lost
+        self.replaced = 0  # lost actors replaced by a new one that loaded the model
+        self._replacements = 0
         self.actors: dict = {}  # handle -> its ready() record
         self._started = False
         # A GPU worker converts the float weights on load to its own type; a CPU one gets the
@@ -191,7 +194,11 @@ class RayTranslator(Translator):
             num_cpus=self.threads, num_gpus=1 if gpu else 0, max_restarts=0, max_task_retries=0,
             scheduling_strategy="SPREAD",
         )
-        handles = [actor.remote(path.name, files, options) for _ in range(workers)]
+        # Kept for replacing lost actors: at most `workers` replacements in all, so a node that
+        # keeps failing cannot make the job start actors for ever.
+        self._spawn = lambda: actor.remote(path.name, files, options)
+        self._replacements = workers
+        handles = [self._spawn() for _ in range(workers)]
         self.actors = {h: None for h in handles}
         pending = {h.ready.remote(): h for h in handles}
         timeout = float(os.environ.get("TMTOOL_RAY_START_TIMEOUT") or START_TIMEOUT)
@@ -255,25 +262,38 @@ class RayTranslator(Translator):
 
     def _run(self, pieces: list[str], batches: Iterator[list[int]]) -> Iterator[tuple[list[int], list[str]]]:
         """``(batch, translations)`` as the actors finish them; a lost actor's batches go back to
-        the front of the queue for the others."""
+        the front of the queue for the others, and a new actor is started in its place."""
         queue = deque(batches)
         live = {h: 0 for h, info in self.actors.items() if info and not info["error"]}
         flying: dict = {}  # ObjectRef -> (actor, batch)
+        starting: dict = {}  # ready() ObjectRef -> a replacement actor
         while queue or flying:
             for actor in list(live):
                 while queue and live[actor] < IN_FLIGHT:
                     batch = queue.popleft()
                     flying[actor.translate.remote([pieces[i] for i in batch])] = (actor, batch)
                     live[actor] += 1
-            if not flying:
+            if not flying and not starting:
                 raise ClusterError(f"every Ray worker was lost; {len(queue)} batches were not translated "
                                    "(the finished ones are stored: run the command again to resume)")
-            (ref,), _ = ray.wait(list(flying), num_returns=1)
+            timeout = None if flying else float(os.environ.get("TMTOOL_RAY_START_TIMEOUT") or START_TIMEOUT)
+            done, _ = ray.wait([*flying, *starting], num_returns=1, timeout=timeout)
+            if not done:
+                raise ClusterError(f"every Ray worker was lost and no new one started within {timeout:.0f} s; "
+                                   "the finished batches are stored: run the command again to resume")
+            ref = done[0]
+            if ref in starting:
+                self._joined(starting.pop(ref), ref, live)
+                continue
             actor, batch = flying.pop(ref)
             try:
                 results = ray.get(ref)
             except ray_errors.RayActorError as e:
-                self._lost(actor, live, e)
+                if self._lost(actor, live, e) and self._replacements > 0:
+                    self._replacements -= 1
+                    new = self._spawn()
+                    self.actors[new] = None
+                    starting[new.ready.remote()] = new
                 queue.appendleft(batch)
                 self.retried += 1
                 continue
@@ -287,12 +307,27 @@ class RayTranslator(Translator):
                 raise ModelError("a Ray worker returned a different number of translations")
             yield batch, results
 
-    def _lost(self, actor, live: dict, error: BaseException) -> None:
+    def _joined(self, actor, ref, live: dict) -> None:
+        """A replacement actor is up (or could not load the model: the job goes on without it)."""
+        try:
+            info = ray.get(ref)
+        except ray_errors.RayError as e:
+            info = {"node": "?", "ip": "?", "pid": None, "error": _first_line(e)}
+        self.actors[actor] = info
+        if info["error"]:
+            self.notify(f"note: a new Ray worker on node {info['ip']} cannot load the model: {info['error']}")
+        else:
+            live[actor] = 0
+            self.replaced += 1
+
+    def _lost(self, actor, live: dict, error: BaseException) -> bool:
+        """Forget a dead actor; True the first time (its other batches come back one by one)."""
         if live.pop(actor, None) is None:
-            return  # already known: its other batches are coming back one by one
+            return False
         info = self.actors.get(actor) or {}
         self.notify(f"note: lost the Ray worker on node {info.get('ip', '?')} (pid {info.get('pid', '?')}): "
-                    f"{_first_line(error)}; its batches go to the other workers")
+                    f"{_first_line(error)}; its batches go to the other workers, and a new one is started")
+        return True
 
     def close(self) -> None:
         """Stop the actors (their batches in hand are dropped), and Ray if this started it."""
@@ -301,14 +336,14 @@ class RayTranslator(Translator):
                 ray.kill(actor)
             except Exception:  # noqa: BLE001 - already dead, or the cluster is gone
                 pass
-        self.actors = {}
         if self._started:
             self._started = False
             ray.shutdown()
 
     @property
     def worker_info(self) -> list[dict]:
-        """Each actor's node, address and pid (for tests and the benchmark)."""
+        """The node, address and pid of each actor that started, lost ones included (for tests and
+        the benchmark; kept after :meth:`close`)."""
         return [info for info in self.actors.values() if info]
 
 
