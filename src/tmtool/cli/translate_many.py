@@ -87,7 +87,8 @@ def translate_many(ctx: click.Context, p: dict) -> None:
         docs = collect_inputs(inputs, skip_suffix=f".{p['target_lang']}",
                               skip_under=Path(p["output"]) if output_given else None)
         if not docs:
-            raise InputError(f"no files to translate in {', '.join(inputs)}")
+            raise InputError(f"{inputs[0]}: is a directory with no files to translate" if len(inputs) == 1
+                             else f"no files to translate in {', '.join(inputs)}")
         outputs = plan_outputs(docs, p["output"] if output_given else None, p["source_lang"],
                                p["target_lang"], p["fmt"])
     loaded, failed = read_documents(docs, make_segmenter(p["srx"], p["abbrev"]), p["encoding"])
