@@ -32,7 +32,8 @@ def ray_address(tmtool_cache, tiny_model):
     """A local Ray instance for the module; its workers see the session's tmtool cache."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TMTOOL_CACHE", str(tmtool_cache))
-        ray.init(num_cpus=2, **RAY_LIMITS)
+        # "local": a new instance even where `ray start` left a cluster (ray.init() would join it).
+        ray.init(address="local", num_cpus=2, **RAY_LIMITS)
     try:
         yield ray.get_runtime_context().gcs_address
     finally:

@@ -189,7 +189,10 @@ class RayTranslator(Translator):
         if workers is None:
             total = ray.cluster_resources().get("GPU" if gpu else "CPU", 0)
             workers = max(1, int(total if gpu else total // self.threads))
-        files = ray.put(_pack(path))
+        try:
+            files = ray.put(_pack(path))
+        except ray_errors.RayError as e:
+            raise ClusterError(f"cannot put the model into Ray's object store: {_first_line(e)}") from None
         actor = ray.remote(_Worker).options(
             num_cpus=self.threads, num_gpus=1 if gpu else 0, max_restarts=0, max_task_retries=0,
             scheduling_strategy="SPREAD",
@@ -297,10 +300,20 @@ class RayTranslator(Translator):
                 queue.appendleft(batch)
                 self.retried += 1
                 continue
+            except ray_errors.ObjectLostError:
+                # A big result stored on a node that went away before it was read: do it again.
+                if actor in live:
+                    live[actor] -= 1
+                queue.appendleft(batch)
+                self.retried += 1
+                continue
             except ray_errors.RayTaskError as e:
                 info = self.actors[actor]
                 raise ModelError(f"the Ray worker on node {info['ip']} failed on a batch: "
                                  f"{_first_line(e.cause if e.cause is not None else e)}") from None
+            except ray_errors.RayError as e:
+                raise ClusterError(f"Ray failed: {_first_line(e)} (the finished batches are stored: run the "
+                                   "command again to resume)") from None
             if actor in live:
                 live[actor] -= 1
             if len(results) != len(batch):
