@@ -70,6 +70,8 @@ def translate_many(ctx: click.Context, p: dict) -> None:
             raise UsageError("--shortlist needs the ct2 backend (pip install 'tmtool[ct2]'; --backend ct2)")
     if ray_address and p["backend"] == "transformers":
         raise UsageError("--ray runs the ct2 backend; leave out --backend transformers")
+    if ray_address:
+        from ..translate import ray_backend  # noqa: F401  (without ray: the install hint, nothing created)
     single = len(inputs) == 1 and not Path(inputs[0]).is_dir()
     output_given = ctx.get_parameter_source("output") is not click.core.ParameterSource.DEFAULT
     if single:
