@@ -67,6 +67,20 @@ def test_ray_gives_one_process_translations_byte_for_byte(ray_address, reference
     assert all_cpus_free()  # the actors are gone
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--workers", "3"], "3 workers need 3 CPU (1 per worker) but the local Ray instance has 2 CPU; ask for "
+                         "fewer --workers or --threads"),
+    (["--device", "cuda"], "1 worker needs 1 GPU (1 per worker) but the local Ray instance has 0 GPU; ask for "
+                           "fewer --workers"),
+])
+def test_more_than_the_local_instance_has_is_refused_at_once(ray_address, tiny_model, tmp_path, args, message):
+    doc = tmp_path / "a.txt"
+    doc.write_text("Selamat pagi.\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["--tm", str(tmp_path / "tm.sqlite"), "translate", str(doc), "--model",
+                                 str(tiny_model), "--ray", "local", *args])
+    assert r.exit_code == 2 and r.output.strip().splitlines() == [f"Error: {message}"]
+
+
 def test_sigkill_of_an_actor_mid_job_retries_its_batches(ray_address, reference, tiny_model, memory_location):
     engine = kill_an_actor_mid_job(reference, tiny_model, memory_location, workers=2)
     assert engine.retried >= 1  # its batches went to the other actor (or to its replacement)

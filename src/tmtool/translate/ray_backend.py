@@ -29,7 +29,7 @@ except ImportError as e:  # the CLI turns this into one line
 
     raise BackendNotAvailable(f"--ray needs Ray, which is not installed ({e}): pip install 'tmtool[ray]'") from None
 
-from ..errors import ModelError, TmtoolError
+from ..errors import ModelError, TmtoolError, UsageError
 from . import ct2_cache
 from .base import SplitNote, Translator, _batches
 from .spm import SpmTokenizer
@@ -165,30 +165,41 @@ class RayTranslator(Translator):
         self.replaced = 0  # lost actors replaced by a new one that loaded the model
         self._replacements = 0
         self.actors: dict = {}  # handle -> its ready() record
-        self._started = False
-        # A GPU worker converts the float weights on load to its own type; a CPU one gets the
-        # copy one process would use, so both make the same translations.
-        convert_as = "float32" if device == "cuda" else (compute_type or "auto")
-        path = ct2.convert_model(model, convert_as, device="cpu", notify=notify)
-        settings = ct2_cache.read_manifest(path) or {}
-        self.tokenizer = SpmTokenizer(path)
-        self.max_source_tokens = settings.get("max_source_tokens") or 512
-        self.beams = beams or settings.get("num_beams") or 1
-        self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // self.beams)
         self.threads = threads or 1
         self._started = connect(address)
         try:
+            workers = self._size(workers, device == "cuda", fixed=address == "local")
+            # A GPU worker converts the float weights on load to its own type; a CPU one gets the
+            # copy one process would use, so both make the same translations.
+            convert_as = "float32" if device == "cuda" else (compute_type or "auto")
+            path = ct2.convert_model(model, convert_as, device="cpu", notify=notify)
+            settings = ct2_cache.read_manifest(path) or {}
+            self.tokenizer = SpmTokenizer(path)
+            self.max_source_tokens = settings.get("max_source_tokens") or 512
+            self.beams = beams or settings.get("num_beams") or 1
+            self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // self.beams)
             self._start(path, workers, dict(device=device, beams=beams, threads=self.threads,
                                             compute_type=compute_type, fixed_output_tokens=fixed_output_tokens))
         except BaseException:
             self.close()
             raise
 
-    def _start(self, path: Path, workers: int | None, options: dict) -> None:
-        gpu = options["device"] == "cuda"
+    def _size(self, workers: int | None, gpu: bool, fixed: bool) -> int:
+        """``workers``, or as many as the cluster has CPUs (GPUs) for; checked against a local
+        instance, which will never grow (a cluster's autoscaler may add the nodes asked for)."""
+        kind, each = ("GPU", 1) if gpu else ("CPU", self.threads)
+        total = ray.cluster_resources().get(kind, 0)
         if workers is None:
-            total = ray.cluster_resources().get("GPU" if gpu else "CPU", 0)
-            workers = max(1, int(total if gpu else total // self.threads))
+            workers = max(1, int(total // each))
+        if fixed and workers * each > total:
+            who = "1 worker needs" if workers == 1 else f"{workers} workers need"
+            raise UsageError(f"{who} {workers * each:g} {kind} ({each:g} per worker) but the local "
+                             f"Ray instance has {total:g} {kind}; ask for fewer --workers"
+                             + ("" if gpu else " or --threads"))
+        return workers
+
+    def _start(self, path: Path, workers: int, options: dict) -> None:
+        gpu = options["device"] == "cuda"
         try:
             files = ray.put(_pack(path))
         except ray_errors.RayError as e:
