@@ -3,6 +3,9 @@ as Ray's tests use it): a node whose worker cannot load the model, and a node lo
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -74,6 +77,13 @@ def test_a_node_lost_mid_job_costs_nothing(cluster, tiny_model, tmp_path):
         if done and not lost:  # a batch is stored; the second node goes down with its actor
             assert {w["node"] for w in engines[0].worker_info} == {cluster.head_node.node_id, second.node_id}
             cluster.remove_node(second, allow_graceful=False)
+            # A machine that dies takes all its processes at once; remove_node stops the node's
+            # services, and its actor's worker process would otherwise outlive them a moment and
+            # might finish the batches in hand.
+            for w in engines[0].worker_info:
+                if w["node"] == second.node_id:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(w["pid"], signal.SIGKILL)
             lost.append(second)
 
     docs, _ = read_documents([DocumentInput(p, p.name) for p in corpus], Segmenter())
