@@ -7,7 +7,6 @@ import json
 import click
 
 from ..errors import NotFound
-from ..memory.review import OWN_MT
 from ..records import cut_short
 from ..terminal import for_stream, plural
 from . import cli, echo, open_tm, terminal_width
@@ -82,6 +81,8 @@ def _row(pair, fuzzy=None) -> dict:
 def _table(doc_name: str, rows: list[dict]) -> str:
     """Source and target side by side, wrapped to the terminal, one block per segment."""
     import textwrap
+
+    from ..memory.review import OWN_MT  # here, not at the top: `tmtool --help` opens no memory
 
     width = max(60, terminal_width(100))
     col = (width - 8) // 2
