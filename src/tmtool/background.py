@@ -17,12 +17,17 @@ class Background:
     here, in order, and raises here an exception raised there. :meth:`close` stops the thread
     after the item it is working on and waits for it: on Ctrl-C or an error here the engine
     finishes its batch, as it would in this thread, rather than run inside CTranslate2 while
-    Python exits."""
+    Python exits.
+
+    At most ``ahead`` items wait here: the engine works on the next batch while this thread
+    stores one, but does not run further ahead (memory stays bounded, and a pool of Ray actors
+    is not handed the whole job while the driver lags: a batch in hand when a worker is lost
+    is all that needs doing again)."""
 
     _END = object()
 
-    def __init__(self, items: Iterable):
-        self._channel: queue.Queue = queue.Queue()
+    def __init__(self, items: Iterable, ahead: int = 1):
+        self._channel: queue.Queue = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(items,), name="tmtool-engine", daemon=True)
         self._thread.start()
@@ -36,6 +41,9 @@ class Background:
         except BaseException as e:  # noqa: BLE001 - handed to the consumer
             self._channel.put(_Raised(e))
         finally:
+            close = getattr(items, "close", None)
+            if callable(close):  # a generator: closed in the thread that ran it
+                close()
             self._channel.put(self._END)
 
     def __iter__(self) -> Iterator:
@@ -46,4 +54,10 @@ class Background:
 
     def close(self) -> None:
         self._stop.set()
+        # Items nobody will read are dropped, so that a thread waiting to hand one over ends.
+        while self._thread.is_alive():
+            try:
+                self._channel.get(timeout=0.05)
+            except queue.Empty:
+                pass
         self._thread.join()

@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
@@ -31,7 +31,7 @@ except ImportError as e:  # the CLI turns this into one line
 
 from ..errors import ModelError, TmtoolError, UsageError
 from . import ct2_cache
-from .base import SplitNote, Translator, _batches
+from .base import Translator, default_batch_sentences
 from .spm import SpmTokenizer
 
 #: Batches given to one actor before it returns one: it starts the next while the driver commits.
@@ -90,8 +90,9 @@ class _Worker:
         """Where this actor runs, and why it could not load the model (None if it could)."""
         return {"node": self.node, "ip": self.ip, "pid": os.getpid(), "error": self.error}
 
-    def translate(self, texts: list[str]) -> list[str]:
-        return self.engine.translate_batch(texts)
+    def translate(self, texts: list[str]) -> list[tuple[str, int | None]]:
+        """Each translation with the output limit it ran into (None: it ended its sentence)."""
+        return self.engine.translate_batch_checked(texts)
 
     def peak_rss(self) -> int:
         """This actor's peak resident memory in bytes, 0 where unknown (scripts/bench_ray.py).
@@ -142,7 +143,7 @@ class RayTranslator(Translator):
     """
 
     BATCH_TOKENS = 2048  # as CT2Translator: the same batches as one process
-    default_batch_size = 128
+    default_batch_size = 128  # as CT2Translator, capped the same way by beams
 
     def __init__(
         self,
@@ -178,6 +179,7 @@ class RayTranslator(Translator):
             self.max_source_tokens = settings.get("max_source_tokens") or 512
             self.beams = beams or settings.get("num_beams") or 1
             self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // self.beams)
+            self.default_batch_size = default_batch_sentences(self.default_batch_size, self.beams)
             self._start(path, workers, dict(device=device, beams=beams, threads=self.threads,
                                             compute_type=compute_type, fixed_output_tokens=fixed_output_tokens))
         except BaseException:
@@ -237,45 +239,19 @@ class RayTranslator(Translator):
         return self.tokenizer.count(texts)
 
     def translate_batch(self, texts: list[str]) -> list[str]:
-        """One batch, on one actor (the driver uses :meth:`translate_batches`)."""
+        return [t for t, _ in self.translate_batch_checked(texts)]
+
+    def translate_batch_checked(self, texts: list[str]) -> list[tuple[str, int | None]]:
+        """One batch, on one actor (:meth:`translate_batches` spreads them over all)."""
         actor = next(h for h, info in self.actors.items() if info and not info["error"])
-        return ray.get(actor.translate.remote(list(texts)))
+        return [tuple(r) for r in ray.get(actor.translate.remote(list(texts)))]
 
-    def translate_batches(
-        self, texts: Sequence[str], batch_size: int | None = None, max_batch_tokens: int | None = None
-    ) -> Iterator[tuple[list[tuple[int, str]], list[SplitNote]]]:
-        """As :meth:`Translator.translate_batches`, the batches spread over the actors: each
-        item is yielded as its batch comes back, in whatever order they finish."""
-        batch_size = batch_size or self.default_batch_size
-        max_batch_tokens = max_batch_tokens or self.default_max_batch_tokens
-        distinct = list(dict.fromkeys(texts))
-        copies: dict[str, list[int]] = {}
-        for i, t in enumerate(texts):
-            copies.setdefault(t, []).append(i)
-        pieces, lengths, owner, notes = self._split_long(distinct)
-        parts_of: dict[int, list[int]] = {}
-        for j, o in enumerate(owner):
-            parts_of.setdefault(o, []).append(j)
-        outputs = [""] * len(pieces)
-        remaining = {o: len(js) for o, js in parts_of.items()}
-        notes_by_text = {n.index: n for n in notes}
-        for batch, results in self._run(pieces, _batches(lengths, batch_size, max_batch_tokens)):
-            done, done_notes = [], []
-            for i, out in zip(batch, results):
-                outputs[i] = out
-                o = owner[i]
-                remaining[o] -= 1
-                if remaining[o] == 0:  # every piece of this text is back: join them, as one process does
-                    joined = " ".join(p for p in (outputs[j].strip() for j in parts_of[o]) if p)
-                    first, *others = copies[distinct[o]]
-                    done += [(k, joined) for k in (first, *others)]
-                    if o in notes_by_text:
-                        n = notes_by_text[o]
-                        done_notes.append(SplitNote(first, n.tokens, n.limit, n.pieces))
-            yield sorted(done), done_notes
-
-    def _run(self, pieces: list[str], batches: Iterator[list[int]]) -> Iterator[tuple[list[int], list[str]]]:
-        """``(batch, translations)`` as the actors finish them; a lost actor's batches go back to
+    def _run_batches(
+        self, pieces: list[str], batches: Iterator[list[int]]
+    ) -> Iterator[tuple[list[int], list[tuple[str, int | None]]]]:
+        """``(batch, translations)`` as the actors finish them, in whatever order: each
+        translation with the output limit it ran into, as :meth:`Translator.translate_batches`
+        wants, so a cut-short one is marked as in one process. A lost actor's batches go back to
         the front of the queue for the others, and a new actor is started in its place."""
         queue = deque(batches)
         live = {h: 0 for h, info in self.actors.items() if info and not info["error"]}
@@ -329,7 +305,7 @@ class RayTranslator(Translator):
                 live[actor] -= 1
             if len(results) != len(batch):
                 raise ModelError("a Ray worker returned a different number of translations")
-            yield batch, results
+            yield batch, [tuple(r) for r in results]
 
     def _joined(self, actor, ref, live: dict) -> None:
         """A replacement actor is up (or could not load the model: the job goes on without it)."""
