@@ -72,7 +72,11 @@ def test_several_documents_are_one_job_and_each_is_stored_as_translate_stores_on
     # A rerun reuses everything and loads no model.
     again = run(memory_location, *inputs, "--model", tmp_path / "no-such-model", "-o", tmp_path / "out")
     assert again.exit_code == 0, again.output
-    assert "total: 3 documents, 10 segments, 10 reused from the TM, 0 translated" in again.stderr
+    # Each document's own earlier MT, told apart from other work, per document and in the total (issue 14).
+    assert ("news/2022/b.txt: 5 segments, 5 reused from the TM (5 of them this document's own earlier machine "
+            "translation), 0 translated by the model") in again.stderr
+    assert ("total: 3 documents, 10 segments, 10 reused from the TM (10 of them their document's own earlier "
+            "machine translation), 0 translated by the model, ") in again.stderr
     assert (tmp_path / "out" / "news" / "2022" / "b.txt").read_bytes() == outputs[0].read_bytes()
     assert (tmp_path / "out" / "c.txt").read_bytes() == outputs[2].read_bytes()
     # An -o DIR inside an input directory is not read as input the next time.

@@ -12,7 +12,8 @@ import click
 
 from ..config import current_user, default_model
 from ..errors import InputError, UsageError
-from . import open_tm, write_output
+from ..terminal import plural
+from . import echo, open_tm, write_output
 from .segment import make_segmenter
 from .translate import _Progress, _interactive, render, summary
 
@@ -97,9 +98,9 @@ def translate_many(ctx: click.Context, p: dict) -> None:
     if single and failed:
         raise InputError(failed[0][1])  # as one-file translate: the error, and the memory untouched
     for doc, reason in failed:
-        click.echo(f"error: {reason}", err=True)
+        echo(f"error: {reason}", err=True)
     if not loaded:
-        raise InputError(f"none of the {len(docs)} documents could be read; nothing was stored")
+        raise InputError(f"none of the {plural(len(docs), 'document')} could be read; nothing was stored")
     with open_tm(ctx, create=True) as tm, _Progress() as progress:
         result = translate_documents(
             loaded, tm, _loader(p), src_lang=p["source_lang"], tgt_lang=p["target_lang"],
@@ -109,15 +110,24 @@ def translate_many(ctx: click.Context, p: dict) -> None:
     where = dict(zip((d.path for d in docs), outputs))
     for doc_result, doc in zip(result.documents, loaded):
         _write(where[doc.source.path], render(doc_result, p["fmt"]))
-        for note in doc_result.notes:
-            click.echo(f"note: {doc_result.document}: {note}", err=True)
-        doc_result.seconds = result.seconds
-        if not single:
-            click.echo(summary(doc_result).rsplit(", ", 1)[0], err=True)  # the job's time is in the total
-    click.echo(summary(result.documents[0]) if single else _total(result, len(failed)), err=True)
+        _report(doc_result, result.seconds, single)
+    echo(summary(result.documents[0]) if single else _total(result, len(failed)), err=True)
     if failed:
-        raise InputError(f"{len(failed)} of {len(docs)} documents failed (see the errors above); "
+        raise InputError(f"{len(failed)} of {plural(len(docs), 'document')} failed (see the errors above); "
                          "the others are translated and stored")
+
+
+def _report(doc_result, seconds: float, single: bool) -> None:
+    """One document's notes (split, cut short) and warnings (rejected), as one-file translate
+    prints them; with several documents each line names its document, and a summary line follows."""
+    prefix = "" if single else f"{doc_result.document}: "
+    for note in doc_result.notes:
+        echo(f"note: {prefix}{note}", err=True)
+    for warning in doc_result.warnings:
+        echo(f"warning: {prefix}{warning}", err=True)
+    doc_result.seconds = seconds
+    if not single:
+        echo(summary(doc_result).rsplit(", ", 1)[0], err=True)  # the job's time is in the total
 
 
 def _loader(p: dict):
@@ -125,11 +135,11 @@ def _loader(p: dict):
     model = p["model"] or default_model()
     options = dict(model=model, device=p["device"], beams=p["beams"], threads=p["threads"],
                    compute_type=p["compute_type"], fixed_output_tokens=p["output_tokens"],
-                   notify=lambda message: click.echo(message, err=True))
+                   notify=lambda message: echo(message, err=True))
 
     def load():
         if _interactive():
-            click.echo(f"Loading {model} ...", err=True)
+            echo(f"Loading {model} ...", err=True)
         if p["ray_address"]:
             from ..translate.ray_backend import RayTranslator
 
@@ -151,12 +161,20 @@ def _write(path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     write_output(str(path), text)
     if path == "-" and text and not text.endswith("\n") and sys.stdout.isatty():
-        click.echo(err=True)
+        echo(err=True)
 
 
 def _total(result, failed: int) -> str:
+    """The job's summary: every document's counts added up, as one document's summary says them."""
     distinct = f" ({result.distinct_translated} distinct)" if result.distinct_translated != result.translated else ""
+    own = f" ({result.own} of them their document's own earlier machine translation)" if result.own else ""
     model = f" ({result.model})" if result.model else ""
     lost = f", {failed} failed" if failed else ""
-    return (f"total: {len(result.documents)} documents{lost}, {result.segments} segments, {result.reused} reused "
-            f"from the TM, {result.translated} translated by the model{distinct}{model}, {result.seconds:.1f} s")
+    flagged = ""
+    if result.cut:
+        flagged += f", {result.cut} cut short at the model's output limit"
+    if result.rejected:
+        flagged += f", {result.rejected} rejected (left untranslated)"
+    return (f"total: {plural(len(result.documents), 'document')}{lost}, {plural(result.segments, 'segment')}, "
+            f"{result.reused} reused from the TM{own}, {result.translated} translated by the model{distinct}{model}"
+            f"{flagged}, {result.seconds:.1f} s")
