@@ -7,6 +7,7 @@ connected in this process, and the Ctrl-C test's own process joins it by address
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -16,7 +17,9 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from conftest import ARTICLE
 from ray_support import RAY_LIMITS, check_stored_once, distinct_sources, require_ray, translated_alone, write_corpus
+from test_output_limits import expected_cut, variants  # noqa: F401 (a fixture)
 
 from tmtool.cli import cli
 
@@ -65,6 +68,28 @@ def test_ray_gives_one_process_translations_byte_for_byte(ray_address, reference
         f"({distinct_sources()} distinct)")
     check_stored_once(memory_location, distinct_sources(), [p.name for p in corpus])
     assert all_cpus_free()  # the actors are gone
+
+
+def test_a_cut_short_translation_is_marked_on_ray_as_in_one_process(ray_address, variants, tiny_translator,
+                                                                   tmp_path):
+    """The actors say which translations ran into the output limit: the driver marks them and
+    says so as one process does (issue 14 on the Ray path)."""
+    cut = expected_cut(tiny_translator)
+    args = ["translate", str(ARTICLE), "--model", str(variants["small-max-length"]), "--compute-type", "float32",
+            "--format", "jsonl"]
+    alone = CliRunner().invoke(cli, ["--tm", str(tmp_path / "alone.sqlite"), *args, "--backend", "ct2"])
+    on_ray = CliRunner().invoke(cli, ["--tm", str(tmp_path / "ray.sqlite"), *args, "--ray", "local",
+                                      "--workers", "1"])
+    assert alone.exit_code == 0 and on_ray.exit_code == 0, alone.output + on_ray.output
+    rows = [json.loads(line) for line in on_ray.stdout.splitlines()]
+    assert [i for i, row in enumerate(rows) if row["truncated"]] == cut
+    assert rows == [json.loads(line) for line in alone.stdout.splitlines()]
+    numbers = ", ".join(str(i + 1) for i in cut)
+    assert f"note: segments {numbers}: the model stopped at its output limit (16 tokens)" in on_ray.stderr
+    assert f", {len(cut)} cut short at the model's output limit," in on_ray.stderr
+    with sqlite3.connect(tmp_path / "ray.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM units WHERE props LIKE '%truncated%'").fetchone()[0] == len(
+            {rows[i]["tu_id"] for i in cut})
 
 
 @pytest.mark.parametrize("args, message", [
