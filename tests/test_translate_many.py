@@ -139,3 +139,22 @@ def test_ray_without_ray_installed_says_what_to_install(tmp_path, tm_path, tiny_
     monkeypatch.setenv("TMTOOL_RAY", "auto")  # the environment asks for Ray as --ray does
     assert run(tm_path, ARTICLE, "--model", tiny_model).output == r.output
     assert not tm_path.exists()  # refused before the memory is even created
+
+
+def test_a_cat_file_among_several_inputs_or_with_ray_is_refused_not_read_as_text(tmp_path, tm_path):
+    """XLIFF and PO files are pre-translated one at a time (issue 18); the many-document job would
+    read one as plain text and write its markup back translated."""
+    (tmp_path / "a.txt").write_text("Selamat pagi.\n", encoding="utf-8")
+    (tmp_path / "job.po").write_text('msgid "Selamat pagi."\nmsgstr ""\n', encoding="utf-8")
+    cases = [
+        ([tmp_path / "a.txt", tmp_path / "job.po", "-o", tmp_path / "out"], tmp_path / "job.po"),
+        ([tmp_path / "job.po", "--ray", "local"], tmp_path / "job.po"),
+        ([tmp_path / "a.txt", "--format-in", "po", "--ray", "local"], tmp_path / "a.txt"),
+    ]
+    for args, cat in cases:
+        r = run(tm_path, *args)
+        assert r.exit_code == 2, r.output
+        assert r.output.strip().splitlines() == [
+            f"Error: {cat} is a CAT file; CAT files are translated one at a time and without --ray: "
+            "`tmtool translate FILE -o OUT`"]
+    assert not tm_path.exists()

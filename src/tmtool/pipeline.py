@@ -92,6 +92,9 @@ class SourceDocument:
     text: str
     segments: list[Segment]
     keys: list[str] = field(default_factory=list)  # text_hash of each segment (made when empty)
+    # The props of the unit stored for a segment the model translated, beyond the pipeline's own
+    # (the inline codes of a CAT file's segment, issue 18).
+    unit_props: Callable[[Segment], dict] | None = None
 
     def __post_init__(self) -> None:
         if not self.keys:
@@ -147,6 +150,7 @@ def translate_document(
     max_batch_tokens: int | None = None,
     author: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    unit_props: Callable[[Segment], dict] | None = None,
 ) -> TranslateResult:
     """Translate ``text`` through the memory ``tm`` and store it as document ``name``.
 
@@ -155,13 +159,14 @@ def translate_document(
     units are committed as soon as the model returns them: an interrupted run keeps its finished
     batches and the next run only translates the rest. Context (101) and exact matches are
     reused; other segments get their best fuzzy match as a suggestion, reused instead of the
-    model when it scores at least ``fuzzy_reuse``.
+    model when it scores at least ``fuzzy_reuse``. ``unit_props`` gives the props of the unit
+    stored for a segment the model translated (the inline codes of a CAT file's segment, issue 18).
     """
     segments = (segmenter or Segmenter()).segment(text)
     if not segments:
         raise InputError(f"{name}: nothing to translate (the input is empty or only whitespace)")
     job = translate_job(
-        [SourceDocument(name, text, segments)], tm, translator, src_lang=src_lang, tgt_lang=tgt_lang,
+        [SourceDocument(name, text, segments, unit_props=unit_props)], tm, translator, src_lang=src_lang, tgt_lang=tgt_lang,
         reuse=reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
         author=author, progress=progress,
     )
@@ -297,6 +302,10 @@ def _translate_misses(tm, engine: Translator, docs: list[_Doc], todo: dict[str, 
                          src_lang, tgt_lang, author, cut_now.get(i))
                 for i, target in done
             ]
+            for (i, _), unit in zip(done, units):
+                doc, seg = todo[keys[i]]
+                if doc.source.unit_props is not None:
+                    unit.props = {**unit.props, **doc.source.unit_props(seg)}
             with tm.atomic():
                 ids = tm.add_units(units)
                 # A unit already stored with this source and target comes back as it is

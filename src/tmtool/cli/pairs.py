@@ -56,13 +56,16 @@ def pairs(ctx, doc_name, fmt):
 
 
 def _row(pair, fuzzy=None) -> dict:
-    from ..formats.inline import shown
+    from ..formats.inline import display_text, has_markers, shown
 
     u = pair.unit
+    source = pair.segment.text
+    if has_markers(source):  # a CAT file's segment (issue 18): its inline codes as short tags
+        source = display_text(source, ((u.props or {}).get("codes") or {}).get("source") if u else None)
     return {
         "index": pair.segment.index,
         "paragraph": pair.segment.paragraph,
-        "source": pair.segment.text,
+        "source": source,
         "target": shown(u) if u else None,
         "origin": u.origin if u else None,
         "status": u.status if u else None,

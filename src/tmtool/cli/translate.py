@@ -61,6 +61,9 @@ def unit_options(f):
 @click.option("--output-tokens", type=click.IntRange(1, 4096), default=None, hidden=True,
               help="Decode exactly N tokens per sentence (benchmarks only: equal work in every engine).")
 @click.option("--no-reuse", is_flag=True, help="Send every segment to the model, even if the memory has it.")
+@click.option("--format-in", "format_in", type=click.Choice(["xliff", "po"]), default=None,
+              help="Read INPUT as this CAT format [default: from its suffix: .xlf .xliff .sdlxliff .po; "
+              "else plain text].")
 @click.option("--fuzzy-reuse", "fuzzy_reuse", type=click.IntRange(1, 100), default=None, metavar="MIN",
               help="Use a fuzzy match scoring >= MIN instead of the model (a draft to review) [default: off].")
 @click.option("--ray", "ray_address", envvar="TMTOOL_RAY", default=None, metavar="ADDRESS",
@@ -75,14 +78,16 @@ def unit_options(f):
 def translate(
     ctx, input_path, output, fmt, doc_name, model, backend, compute_type, device, beams, batch_size,
     max_batch_tokens, threads, shortlist, output_tokens,
-    no_reuse, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev, ray_address, workers,
+    no_reuse, format_in, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev, ray_address,
+    workers,
 ):
     """Translate INPUT (a text file, or - for stdin) through the translation memory.
 
     Sentences the memory already holds are reused (approved first, then human, then MT);
     the others are translated by the model, each distinct sentence once, and stored with
     their provenance. The output keeps the input's lines and paragraphs. A summary goes to
-    stderr.
+    stderr. A CAT file (XLIFF 1.2/2.x, SDLXLIFF, PO) is pre-translated and written back in
+    its own format, targets filled (docs/formats.md).
 
     Several INPUTs (files, or directories: each file in them, recursively) are translated as one
     job, each stored as its own document; -o DIR writes each there under its name, else next to
@@ -95,6 +100,7 @@ def translate(
         tmtool translate article.id.txt --format jsonl --model ./opus-mt-id-en
         tmtool translate article.id.txt --backend ct2 --compute-type float32 --threads 2
         cat article.id.txt | tmtool translate - > article.en.txt
+        tmtool translate job.xlf -o job.out.xlf      # XLIFF/SDLXLIFF/PO: targets filled
         tmtool translate archive/ extra.id.txt -o english/ --ray local --workers 2
     """
     if len(input_path) > 1 or ray_address or workers or Path(input_path[0]).is_dir():
@@ -105,6 +111,12 @@ def translate(
     from ..pipeline import translate_document
     from ..translate import get_translator
 
+    from ..formats.catdoc import cat_format
+
+    if (cat := cat_format(input_path, format_in)) is not None:
+        return _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, compute_type,
+                             device, beams, batch_size, max_batch_tokens, threads, shortlist, output_tokens,
+                             no_reuse, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev)
     text = read_text(input_path, encoding)
     name = doc_name or ("stdin" if input_path == "-" else Path(input_path).name)
     if not text.strip():
@@ -148,6 +160,34 @@ def translate(
     for warning in result.warnings:
         echo(f"warning: {warning}", err=True)
     echo(summary(result), err=True)
+
+
+def _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, compute_type, device,
+                  beams, batch_size, max_batch_tokens, threads, shortlist, output_tokens, no_reuse,
+                  fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev):
+    """A CAT file (XLIFF, SDLXLIFF, PO): pre-translated and written back in its own format (issue 18)."""
+    from ..translate import get_translator
+    from .pretranslate import pretranslate_file
+
+    model = model or default_model()
+    extra = {}
+    if shortlist is not None:
+        from ..translate.shortlist import check_file
+
+        extra["shortlist"] = check_file(Path(shortlist))
+
+    def load():
+        return get_translator(
+            backend, model=model, device=device, beams=beams, threads=threads, compute_type=compute_type,
+            fixed_output_tokens=output_tokens, notify=lambda message: echo(message, err=True), **extra,
+        )
+
+    pretranslate_file(
+        ctx, cat, input_path, output, out_format=fmt, doc_name=doc_name, loader=load, reuse=not no_reuse,
+        fuzzy_reuse=fuzzy_reuse, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
+        source_lang=source_lang, target_lang=target_lang, author=author or current_user(),
+        encoding=encoding, segmenter=make_segmenter(srx, abbrev), progress=_Progress(),
+    )
 
 
 def render(result, fmt: str) -> str:

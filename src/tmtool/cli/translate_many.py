@@ -94,6 +94,7 @@ def translate_many(ctx: click.Context, p: dict) -> None:
                              else f"no files to translate in {', '.join(inputs)}")
         outputs = plan_outputs(docs, p["output"] if output_given else None, p["source_lang"],
                                p["target_lang"], p["fmt"])
+    _refuse_cat_files(docs, p["format_in"])
     loaded, failed = read_documents(docs, make_segmenter(p["srx"], p["abbrev"]), p["encoding"])
     if single and failed:
         raise InputError(failed[0][1])  # as one-file translate: the error, and the memory untouched
@@ -128,6 +129,17 @@ def _report(doc_result, seconds: float, single: bool) -> None:
     doc_result.seconds = seconds
     if not single:
         echo(summary(doc_result).rsplit(", ", 1)[0], err=True)  # the job's time is in the total
+
+
+def _refuse_cat_files(docs, format_in: str | None) -> None:
+    """CAT files (XLIFF, PO) are pre-translated one at a time, in this process (issue 18): one
+    among several inputs, or with --ray, is refused before anything is read, not read as text."""
+    from ..formats.catdoc import cat_format
+
+    for doc in docs:
+        if cat_format(doc.path, format_in) is not None:
+            raise UsageError(f"{doc.path} is a CAT file; CAT files are translated one at a time and without "
+                             "--ray: `tmtool translate FILE -o OUT`")
 
 
 def _loader(p: dict):
