@@ -166,9 +166,9 @@ def translate_document(
     if not segments:
         raise InputError(f"{name}: nothing to translate (the input is empty or only whitespace)")
     job = translate_job(
-        [SourceDocument(name, text, segments, unit_props=unit_props)], tm, translator, src_lang=src_lang, tgt_lang=tgt_lang,
-        reuse=reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
-        author=author, progress=progress,
+        [SourceDocument(name, text, segments, unit_props=unit_props)], tm, translator, src_lang=src_lang,
+        tgt_lang=tgt_lang, reuse=reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size,
+        max_batch_tokens=max_batch_tokens, author=author, progress=progress,
     )
     return job.documents[0]
 

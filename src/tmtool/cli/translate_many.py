@@ -72,7 +72,9 @@ def translate_many(ctx: click.Context, p: dict) -> None:
     if ray_address and p["backend"] == "transformers":
         raise UsageError("--ray runs the ct2 backend; leave out --backend transformers")
     if ray_address:
-        from ..translate import ray_backend  # noqa: F401  (without ray: the install hint, nothing created)
+        # Without ray: the install hint, and nothing created. (The module as sys.modules has it,
+        # not an attribute an earlier import may have left on the package.)
+        from ..translate.ray_backend import RayTranslator  # noqa: F401
     single = len(inputs) == 1 and not Path(inputs[0]).is_dir()
     output_given = ctx.get_parameter_source("output") is not click.core.ParameterSource.DEFAULT
     if single:
