@@ -220,7 +220,7 @@ def test_default_tm_location_and_env_override(tiny_model, tmp_path, monkeypatch)
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["translate"], "Error: Missing argument 'INPUT'; see 'cli translate --help'"),
+        (["translate"], "Error: Missing argument 'INPUT...'; see 'cli translate --help'"),
         (["translate", "x.txt", "--beams", "0"],
          "Error: Invalid value for '--beams': 0 is not in the range 1<=x<=64; see 'cli translate --help'"),
         (["nosuch"], "Error: No such command 'nosuch'; see 'cli --help'"),

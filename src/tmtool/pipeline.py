@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import queue
 import shlex
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .background import Background as _Background
 from .errors import InputError
 from .memory import TranslationMemory, text_hash
 from .memory.lookup import plain_target
@@ -85,6 +84,57 @@ def rebuild(text: str, segments: list[Segment], targets: list[str]) -> str:
     return "".join(out)
 
 
+@dataclass
+class SourceDocument:
+    """One document of a translation job: its name in the memory, its text and its segments."""
+
+    name: str
+    text: str
+    segments: list[Segment]
+    keys: list[str] = field(default_factory=list)  # text_hash of each segment (made when empty)
+    # The props of the unit stored for a segment the model translated, beyond the pipeline's own
+    # (the inline codes of a CAT file's segment, issue 18).
+    unit_props: Callable[[Segment], dict] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            self.keys = [text_hash(s.text) for s in self.segments]
+
+
+@dataclass
+class JobResult:
+    """What a translation job did: one result per document, in the order given."""
+
+    documents: list[TranslateResult]
+    seconds: float = 0.0
+    distinct_translated: int = 0  # distinct sources the engine translated, across all documents
+    model: str | None = None
+
+    @property
+    def segments(self) -> int:
+        return sum(len(r.segments) for r in self.documents)
+
+    @property
+    def reused(self) -> int:
+        return sum(r.reused for r in self.documents)
+
+    @property
+    def translated(self) -> int:
+        return sum(r.translated for r in self.documents)
+
+    @property
+    def own(self) -> int:
+        return sum(r.own for r in self.documents)
+
+    @property
+    def cut(self) -> int:
+        return sum(r.cut for r in self.documents)
+
+    @property
+    def rejected(self) -> int:
+        return sum(r.rejected for r in self.documents)
+
+
 def translate_document(
     text: str,
     tm: TranslationMemory,
@@ -104,124 +154,212 @@ def translate_document(
 ) -> TranslateResult:
     """Translate ``text`` through the memory ``tm`` and store it as document ``name``.
 
-    ``translator`` is called only if some segment is not in the memory, so a fully reused
-    document never loads a model. Each batch's units are committed as soon as the model returns
-    them: an interrupted run keeps its finished batches and the next run only translates the rest.
-    Context (101) and exact matches are reused; other segments get their best fuzzy match as a
-    suggestion, reused instead of the model when it scores at least ``fuzzy_reuse``.
-    ``unit_props`` gives the props of the unit stored for a segment the model translated (the
-    inline codes of a CAT file's segment, issue 18).
+    The one-document case of :func:`translate_job`: ``translator`` is called only if some
+    segment is not in the memory, so a fully reused document never loads a model. Each batch's
+    units are committed as soon as the model returns them: an interrupted run keeps its finished
+    batches and the next run only translates the rest. Context (101) and exact matches are
+    reused; other segments get their best fuzzy match as a suggestion, reused instead of the
+    model when it scores at least ``fuzzy_reuse``. ``unit_props`` gives the props of the unit
+    stored for a segment the model translated (the inline codes of a CAT file's segment, issue 18).
     """
-    started = time.perf_counter()
     segments = (segmenter or Segmenter()).segment(text)
     if not segments:
         raise InputError(f"{name}: nothing to translate (the input is empty or only whitespace)")
-    keys = [text_hash(s.text) for s in segments]
-    hits = tm.lookup_exact(dict.fromkeys(s.text for s in segments), src_lang, tgt_lang) if reuse else {}
+    job = translate_job(
+        [SourceDocument(name, text, segments, unit_props=unit_props)], tm, translator, src_lang=src_lang,
+        tgt_lang=tgt_lang, reuse=reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size,
+        max_batch_tokens=max_batch_tokens, author=author, progress=progress,
+    )
+    return job.documents[0]
+
+
+@dataclass
+class _Doc:
+    """One document of a job while it is translated: where it is stored and what it asks for."""
+
+    source: SourceDocument
+    doc_id: int
+    plan: object  # the memory's ReusePlan, None with reuse off
+    reused: dict[int, tuple[TranslationUnit, int]]
+    own: set[int]  # reused units that are this document's own earlier MT
+    firsts: dict[str, Segment]  # each source it sends to the model: its first segment here
+    notes: list[str] = field(default_factory=list)
+
+
+def translate_job(
+    documents: Sequence[SourceDocument],
+    tm: TranslationMemory,
+    translator: Callable[[], Translator],
+    *,
+    src_lang: str = "id",
+    tgt_lang: str = "en",
+    reuse: bool = True,
+    fuzzy_reuse: int | None = None,
+    batch_size: int | None = None,
+    max_batch_tokens: int | None = None,
+    author: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    close_engine: bool = False,
+) -> JobResult:
+    """Translate ``documents`` through ``tm`` as one job, storing each as its own document.
+
+    The memory is asked once for every distinct sentence of every document; each source it lacks
+    goes to the engine once, whatever number of documents repeat it, in length-sorted batches
+    across all of them. ``translator`` is called only if something is missing, and (without
+    ``fuzzy_reuse``, whose plan may answer everything) before anything is stored, so a model that
+    cannot load leaves the memory as it was. Each batch is committed in one transaction, its
+    units linked to every document that asked for them: an interrupted job keeps its finished
+    batches and a rerun translates only what is missing. With ``close_engine``, an engine with
+    a ``close()`` (a pool of Ray actors) is closed at the end, on an error or Ctrl-C too.
+    """
+    started = time.perf_counter()
+    names = [d.name for d in documents]
+    if len(set(names)) != len(names):
+        raise InputError("two documents of one job have the same name; translate them in separate runs")
+    distinct = dict.fromkeys(s.text for d in documents for s in d.segments)
+    hits = tm.lookup_exact(distinct, src_lang, tgt_lang) if reuse else {}
     engine = None
-    if fuzzy_reuse is None and any(s.text not in hits for s in segments):
-        # The model will be needed: load it before anything is stored, so that a model that
-        # cannot load leaves no document of untranslated segments behind. (With --fuzzy-reuse
-        # the plan may still answer everything; the model then loads only if it does not.)
-        engine = translator()
+    try:
+        if fuzzy_reuse is None and any(t not in hits for t in distinct):
+            # The model will be needed: load it before anything is stored, so that a model that
+            # cannot load leaves no document of untranslated segments behind. (With --fuzzy-reuse
+            # the plan may still answer everything; the model then loads only if it does not.)
+            engine = translator()
+        # Without --fuzzy-reuse the fuzzy matches are only suggestions for review: when the model
+        # is needed they are looked up while it translates, not before. Nothing the model makes
+        # is stored before they are, so they are the same either way.
+        later = reuse and fuzzy_reuse is None and engine is not None
+        docs = [_store(d, tm, hits, src_lang, tgt_lang, reuse, fuzzy_reuse, author, suggest=not later)
+                for d in documents]
+        # Each distinct (normalised) source goes to the model once; its unit carries the context
+        # of its first occurrence and is linked to every document (and repeat) that has it.
+        todo: dict[str, tuple[_Doc, Segment]] = {}
+        for doc in docs:
+            for key, seg in doc.firsts.items():
+                todo.setdefault(key, (doc, seg))
+        made: dict[str, TranslationUnit] = {}
+        model_id = None
+        if todo:
+            engine = engine or translator()
+            model_id = engine.model_id
+            _translate_misses(tm, engine, docs, todo, made, later=later, src_lang=src_lang, tgt_lang=tgt_lang,
+                              batch_size=batch_size, max_batch_tokens=max_batch_tokens, author=author,
+                              progress=progress)
+    finally:
+        close = getattr(engine, "close", None)
+        if close_engine and callable(close):
+            close()
+    results = [_document_result(doc, made, model_id, started) for doc in docs]
+    return JobResult(results, time.perf_counter() - started, len(todo), model_id)
+
+
+def _store(d: SourceDocument, tm, hits, src_lang, tgt_lang, reuse, fuzzy_reuse, author, *, suggest) -> _Doc:
+    """Store document ``d``, link the segments the memory answers and say what it still needs."""
     # What this document's last run linked: a reused unit among them that the model made is
     # the document's own earlier MT, not a TM match of other work (issue 14).
-    before = tm.document_units(name)
-    doc_id = tm.save_document(name, text, segments, src_lang, tgt_lang, hashes=keys)
-    # Without --fuzzy-reuse the fuzzy matches are only suggestions for review: when the model is
-    # needed they are looked up while it translates (below), not before. Nothing the model makes
-    # is stored before they are, so they are the same either way.
-    # (The engine is loaded only when some segment has no exact match, so there is work for it.)
-    later = reuse and fuzzy_reuse is None and engine is not None
-    plan = tm.plan_reuse(doc_id, segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
-                         author=author, suggest=not later) if reuse else None
+    before = tm.document_units(d.name)
+    doc_id = tm.save_document(d.name, d.text, d.segments, src_lang, tgt_lang, hashes=d.keys)
+    plan = tm.plan_reuse(doc_id, d.segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
+                         author=author, suggest=suggest) if reuse else None
     reused = plan.reused if plan else {}
-    _link_reused(tm, doc_id, segments, keys, reused)
+    _link_reused(tm, doc_id, d.segments, d.keys, reused)
     own = {u.id for u, score in reused.values() if score >= 100 and u.origin == "mt" and u.id in before}
     if own:
         tm.mark_own_mt(doc_id, own)
-
-    # Each distinct (normalised) source goes to the model once; repeats share its unit.
-    todo: dict[str, list[Segment]] = {}
-    for s, key in zip(segments, keys):
+    firsts: dict[str, Segment] = {}
+    for s, key in zip(d.segments, d.keys):
         if s.index not in reused:
-            todo.setdefault(key, []).append(s)
-    made: dict[str, TranslationUnit] = {}
-    notes: list[str] = []
-    model_id = None
-    if todo:
-        engine = engine or translator()
-        model_id = engine.model_id
-        todo_keys = list(todo)
-        firsts = [todo[k][0] for k in todo_keys]
-        done_count = 0
-        if progress:
-            progress(0, len(todo_keys))
-        batches = engine.translate_batches([s.text for s in firsts], batch_size, max_batch_tokens)
-        if later:
-            # The engine runs in a thread (CTranslate2 and torch release the GIL while they
-            # compute); this one meanwhile looks up the suggestions, then stores each batch.
-            batches = _Background(batches)
-        try:
-            if later:
-                _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
-            for done, batch_notes in batches:
-                cut_now = {n.index: n.limit for n in batch_notes if isinstance(n, CutNote)}
-                units = [
-                    _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author,
-                             cut_now.get(i))
-                    for i, target in done
-                ]
-                if unit_props is not None:
-                    for (i, _), unit in zip(done, units):
-                        unit.props = {**unit.props, **unit_props(firsts[i])}
-                with tm.atomic():
-                    ids = tm.add_units(units)
-                    # A unit already stored with this source and target comes back as it is
-                    # (perhaps rejected, or approved): the output reports what the memory holds.
-                    stored = tm.get_units(ids)
-                    for (i, _), tu_id in zip(done, ids):
-                        made[todo_keys[i]] = stored[tu_id]
-                    # One statement per distinct source links all its repeats; 0 = the model.
-                    tm.link_sources(doc_id, {todo_keys[i]: tu for (i, _), tu in zip(done, ids)}, match=0)
-                for n in batch_notes:
-                    if isinstance(n, SplitNote):
-                        seg = firsts[n.index]
-                        notes.append(
-                            f"segment {seg.index + 1} has {n.tokens} tokens, more than the model's limit "
-                            f"of {n.limit}: translated in {n.pieces} pieces"
-                        )
-                done_count += len(done)
-                if progress:
-                    progress(done_count, len(todo_keys))
-        finally:
-            batches.close()  # a thread: stopped after its current batch; a generator: closed
+            firsts.setdefault(key, s)
+    return _Doc(d, doc_id, plan, reused, own, firsts)
 
+
+def _translate_misses(tm, engine: Translator, docs: list[_Doc], todo: dict[str, tuple[_Doc, Segment]],
+                      made: dict[str, TranslationUnit], *, later: bool, src_lang: str, tgt_lang: str,
+                      batch_size, max_batch_tokens, author, progress) -> None:
+    """Send every source in ``todo`` to ``engine`` and commit each batch as it comes back."""
+    keys = list(todo)
+    wanted: dict[str, list[_Doc]] = {}
+    for doc in docs:
+        for key in doc.firsts:
+            wanted.setdefault(key, []).append(doc)
+    done_count = 0
+    if progress:
+        progress(0, len(keys))
+    batches = engine.translate_batches([todo[k][1].text for k in keys], batch_size, max_batch_tokens)
+    if later:
+        # The engine runs in a thread (CTranslate2 and torch release the GIL while they compute;
+        # Ray actors run elsewhere); this one meanwhile looks up the suggestions, then stores
+        # each batch.
+        batches = _Background(batches)
+    try:
+        if later:
+            for doc in docs:
+                _suggest(tm, doc.plan, doc.doc_id, doc.source.segments, src_lang, tgt_lang)
+        for done, batch_notes in batches:
+            cut_now = {n.index: n.limit for n in batch_notes if isinstance(n, CutNote)}
+            units = [
+                _mt_unit(todo[keys[i]][1], target, todo[keys[i]][0].source.segments, engine.model_id,
+                         src_lang, tgt_lang, author, cut_now.get(i))
+                for i, target in done
+            ]
+            for (i, _), unit in zip(done, units):
+                doc, seg = todo[keys[i]]
+                if doc.source.unit_props is not None:
+                    unit.props = {**unit.props, **doc.source.unit_props(seg)}
+            with tm.atomic():
+                ids = tm.add_units(units)
+                # A unit already stored with this source and target comes back as it is
+                # (perhaps rejected, or approved): the output reports what the memory holds.
+                stored = tm.get_units(ids)
+                links: dict[int, dict[str, int]] = {}  # doc_id -> {source hash: unit id}
+                for (i, _), tu_id in zip(done, ids):
+                    made[keys[i]] = stored[tu_id]
+                    for doc in wanted[keys[i]]:
+                        links.setdefault(doc.doc_id, {})[keys[i]] = tu_id
+                # One statement per document links all its repeats of each source; 0 = the model.
+                for doc_id, by_source in links.items():
+                    tm.link_sources(doc_id, by_source, match=0)
+            for n in batch_notes:
+                if isinstance(n, SplitNote):
+                    for doc in wanted[keys[n.index]]:
+                        doc.notes.append(
+                            f"segment {doc.firsts[keys[n.index]].index + 1} has {n.tokens} tokens, more than "
+                            f"the model's limit of {n.limit}: translated in {n.pieces} pieces"
+                        )
+            done_count += len(done)
+            if progress:
+                progress(done_count, len(keys))
+    finally:
+        batches.close()  # a thread: stopped after its current batch; a generator: closed
+
+
+def _document_result(doc: _Doc, made: dict[str, TranslationUnit], model_id: str | None,
+                     started: float) -> TranslateResult:
+    """What ``doc``'s segments got, as the memory holds it, with its notes and warnings."""
+    d, plan = doc.source, doc.plan
     results = []
-    for s, key in zip(segments, keys):
+    for s, key in zip(d.segments, d.keys):
         best = plan.best.get(s.index) if plan else None
-        if s.index in reused:
-            unit, score = reused[s.index]
+        if s.index in doc.reused:
+            unit, score = doc.reused[s.index]
             results.append(SegmentResult(s, plain_target(unit), "tm", score, unit, best,
-                                         own=unit.id in own, cut=cut_short(unit)))
+                                         own=unit.id in doc.own, cut=cut_short(unit)))
         else:
             unit = made[key]
             # Cut short as the memory holds it: the new unit carries the mark; a unit already
             # stored with this very text is reported as it is.
             results.append(SegmentResult(s, plain_target(unit), "mt", None, unit, best, cut=cut_short(unit)))
-    notes += _cut_notes(results)
-    warnings = _rejected_warnings(results, name)
     return TranslateResult(
-        document=name,
-        text=rebuild(text, segments, [r.document_text for r in results]),
+        document=d.name,
+        text=rebuild(d.text, d.segments, [r.document_text for r in results]),
         segments=results,
         reused=sum(r.origin == "tm" for r in results),
         translated=sum(r.origin == "mt" for r in results),
-        distinct_translated=len(todo),
+        distinct_translated=len(doc.firsts),
         seconds=time.perf_counter() - started,
-        model=model_id,
-        notes=notes,
-        warnings=warnings,
+        model=model_id if doc.firsts else None,
+        notes=doc.notes + _cut_notes(results),
+        warnings=_rejected_warnings(results, d.name),
     )
 
 
@@ -268,48 +406,6 @@ def _suggest(tm, plan, doc_id: int, segments: list[Segment], src_lang: str, tgt_
     plan.suggestions.update(found)
     for i, (tu_id, score) in found.items():
         plan.best[i] = (score, tu_id)
-
-
-class _Raised:
-    def __init__(self, error: BaseException):
-        self.error = error
-
-
-class _Background:
-    """Iterate ``items`` in a thread of its own, started now; iterating this yields its items
-    here, in order, and raises here an exception raised there. :meth:`close` stops the thread
-    after the item it is working on and waits for it: on Ctrl-C or an error here the engine
-    finishes its batch, as it would in this thread, rather than run inside CTranslate2 while
-    Python exits."""
-
-    _END = object()
-
-    def __init__(self, items: Iterable):
-        self._channel: queue.Queue = queue.Queue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(items,), name="tmtool-engine", daemon=True)
-        self._thread.start()
-
-    def _run(self, items: Iterable) -> None:
-        try:
-            for item in items:
-                self._channel.put(item)
-                if self._stop.is_set():
-                    return
-        except BaseException as e:  # noqa: BLE001 - handed to the consumer
-            self._channel.put(_Raised(e))
-        finally:
-            self._channel.put(self._END)
-
-    def __iter__(self) -> Iterator:
-        while (item := self._channel.get()) is not self._END:
-            if isinstance(item, _Raised):
-                raise item.error
-            yield item
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _link_reused(

@@ -28,7 +28,8 @@ def unit_options(f):
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True, path_type=str))
+@click.argument("input_path", metavar="INPUT...", nargs=-1, required=True,
+                type=click.Path(allow_dash=True, path_type=str))
 @click.option("-o", "--output", default="-", show_default=True, help="Output file; - is stdout.")
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -65,13 +66,20 @@ def unit_options(f):
               "else plain text].")
 @click.option("--fuzzy-reuse", "fuzzy_reuse", type=click.IntRange(1, 100), default=None, metavar="MIN",
               help="Use a fuzzy match scoring >= MIN instead of the model (a draft to review) [default: off].")
+@click.option("--ray", "ray_address", envvar="TMTOOL_RAY", default=None, metavar="ADDRESS",
+              help="Translate on Ray: local (start one here), auto (the running cluster), HOST:PORT or "
+              "ray://HOST:PORT [env TMTOOL_RAY; docs/cluster.md].")
+@click.option("--workers", type=click.IntRange(1, 100000), default=None,
+              help="With --ray: model actors, each with --threads threads (default 1) [default: the "
+              "cluster's CPUs / threads; GPUs with --device cuda].")
 @unit_options
 @segmenter_options
 @click.pass_context
 def translate(
     ctx, input_path, output, fmt, doc_name, model, backend, compute_type, device, beams, batch_size,
     max_batch_tokens, threads, shortlist, output_tokens,
-    no_reuse, format_in, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev,
+    no_reuse, format_in, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev, ray_address,
+    workers,
 ):
     """Translate INPUT (a text file, or - for stdin) through the translation memory.
 
@@ -81,6 +89,11 @@ def translate(
     stderr. A CAT file (XLIFF 1.2/2.x, SDLXLIFF, PO) is pre-translated and written back in
     its own format, targets filled (docs/formats.md).
 
+    Several INPUTs (files, or directories: each file in them, recursively) are translated as one
+    job, each stored as its own document; -o DIR writes each there under its name, else next to
+    its input as NAME.en.txt (a .id before the extension is replaced). --ray spreads the model's
+    work over a Ray cluster (docs/cluster.md).
+
     \b
     Example:
         tmtool translate examples/antara-2022-09-15-xi-aliyev.id.txt -o article.en.txt
@@ -88,7 +101,13 @@ def translate(
         tmtool translate article.id.txt --backend ct2 --compute-type float32 --threads 2
         cat article.id.txt | tmtool translate - > article.en.txt
         tmtool translate job.xlf -o job.out.xlf      # XLIFF/SDLXLIFF/PO: targets filled
+        tmtool translate archive/ extra.id.txt -o english/ --ray local --workers 2
     """
+    if len(input_path) > 1 or ray_address or workers or Path(input_path[0]).is_dir():
+        from .translate_many import translate_many  # several documents, or Ray (issue 16)
+
+        return translate_many(ctx, dict(ctx.params))
+    input_path = input_path[0]
     from ..pipeline import translate_document
     from ..translate import get_translator
 

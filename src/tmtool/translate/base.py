@@ -158,8 +158,7 @@ class Translator(ABC):
         cut: dict[int, int] = {}  # piece -> the output limit it ran into
         remaining = {o: len(js) for o, js in parts_of.items()}
         notes_by_text = {n.index: n for n in notes}
-        for batch in _batches(lengths, batch_size, max_batch_tokens):
-            results = self.translate_batch_checked([pieces[i] for i in batch])
+        for batch, results in self._run_batches(pieces, _batches(lengths, batch_size, max_batch_tokens)):
             if len(results) != len(batch):
                 raise RuntimeError("translator returned a different number of translations")
             done: list[tuple[int, str]] = []
@@ -182,6 +181,14 @@ class Translator(ABC):
                     if limits:
                         done_notes.append(CutNote(first, min(limits)))
             yield sorted(done), done_notes
+
+    def _run_batches(
+        self, pieces: list[str], batches: Iterator[list[int]]
+    ) -> Iterator[tuple[list[int], list[tuple[str, int | None]]]]:
+        """``(batch, translate_batch_checked(its pieces))`` for each batch, as it finishes: here
+        one after the other; a pool of workers (the Ray backend) finishes them in any order."""
+        for batch in batches:
+            yield batch, self.translate_batch_checked([pieces[i] for i in batch])
 
     def translate(
         self, texts: Sequence[str], batch_size: int | None = None, max_batch_tokens: int | None = None

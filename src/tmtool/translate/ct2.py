@@ -79,6 +79,9 @@ def convert_model(
     Conversion works offline from a local directory or the Hugging Face cache. ``option`` is
     how the command took the model, for messages.
     """
+    if is_converted(Path(model)):
+        # Already a converted copy (a Ray worker's, shipped to it by the driver: issue 16).
+        return Path(model)
     source = hub.resolve(model, option=option)
     compute_type = pick_compute_type(compute_type, pick_device(device))
     target = ct2_cache.copy_dir(model, source, compute_type, ctranslate2.__version__)
@@ -108,6 +111,11 @@ def convert_model(
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target
+
+
+def is_converted(path: Path) -> bool:
+    """Whether ``path`` is a converted copy tmtool made (its manifest and CTranslate2 weights)."""
+    return path.is_dir() and (path / "model.bin").is_file() and ct2_cache.read_manifest(path) is not None
 
 
 class CT2Translator(Translator):
