@@ -117,26 +117,42 @@ def translate_document(
         done_count = 0
         if progress:
             progress(0, len(todo_keys))
-        batches = engine.translate_batches([s.text for s in firsts], batch_size, max_batch_tokens)
+        batches = _in_windows(engine, [s.text for s in firsts], batch_size, max_batch_tokens)
         if later:
             # The engine runs in a thread (CTranslate2 and torch release the GIL while they
             # compute); this one meanwhile looks up the suggestions, then stores each batch.
             batches = _Background(batches)
+        # Units are stored in document order (issue 20: their ids then follow the segments a user
+        # sees), so a finished batch waits until every earlier source of its window is done.
+        waiting: dict[int, str] = {}
+        stored = 0
+
+        def store(upto: int) -> None:
+            """Commit the finished translations of ``firsts[stored:upto]``, in order."""
+            nonlocal stored
+            ready = [i for i in range(stored, upto) if i in waiting]
+            stored = upto
+            if not ready:
+                return
+            units = [_mt_unit(firsts[i], waiting.pop(i), segments, engine.model_id, src_lang, tgt_lang, author)
+                     for i in ready]
+            with tm.atomic():
+                ids = tm.add_units(units)
+                for i, unit, tu_id in zip(ready, units, ids):
+                    unit.id = tu_id
+                    made[todo_keys[i]] = unit
+                # One statement per distinct source links all its repeats; 0 = the model.
+                tm.link_sources(doc_id, {todo_keys[i]: tu for i, tu in zip(ready, ids)}, match=0)
+
         try:
             if later:
                 _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
             for done, split_notes in batches:
-                units = [
-                    _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
-                    for i, target in done
-                ]
-                with tm.atomic():
-                    ids = tm.add_units(units)
-                    for (i, _), unit, tu_id in zip(done, units, ids):
-                        unit.id = tu_id
-                        made[todo_keys[i]] = unit
-                    # One statement per distinct source links all its repeats; 0 = the model.
-                    tm.link_sources(doc_id, {todo_keys[i]: tu for (i, _), tu in zip(done, ids)}, match=0)
+                waiting.update(done)
+                upto = stored
+                while upto in waiting:
+                    upto += 1
+                store(upto)
                 for n in split_notes:
                     seg = firsts[n.index]
                     notes.append(
@@ -146,8 +162,16 @@ def translate_document(
                 done_count += len(done)
                 if progress:
                     progress(done_count, len(todo_keys))
-        finally:
+        except BaseException:
             batches.close()  # a thread: stopped after its current batch; a generator: closed
+            # Interrupted: keep every finished translation (still in document order), so the next
+            # run translates only the rest. The error that stopped the run is the one to report.
+            try:
+                store(len(firsts))
+            except Exception:  # noqa: BLE001
+                pass
+            raise
+        batches.close()
 
     results = []
     for s, key in zip(segments, keys):
@@ -169,6 +193,23 @@ def translate_document(
         model=model_id,
         notes=notes,
     )
+
+
+#: Sources handed to the engine at a time, in document order: it sorts each window by length
+#: (little padding) and the window's units are stored in order when it is done, so an
+#: interrupted run loses at most one window of work.
+WINDOW = 128
+
+
+def _in_windows(engine: Translator, texts: list[str], batch_size: int | None,
+                max_batch_tokens: int | None) -> Iterator[tuple[list[tuple[int, str]], list]]:
+    """``engine.translate_batches`` over consecutive windows of ``texts``, indices kept global."""
+    from dataclasses import replace
+
+    window = max(WINDOW, 4 * (batch_size or engine.default_batch_size))  # at least 4 full batches
+    for start in range(0, len(texts), window):
+        for done, notes in engine.translate_batches(texts[start : start + window], batch_size, max_batch_tokens):
+            yield ([(start + i, t) for i, t in done], [replace(n, index=start + n.index) for n in notes])
 
 
 def _suggest(tm, plan, doc_id: int, segments: list[Segment], src_lang: str, tgt_lang: str) -> None:
