@@ -8,11 +8,12 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES
+from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, REPO
 from tmtool.cli import cli
 
 SEGMENTS = 20
 REFERENCE = ARTICLE_EN_SENTENCES.read_text(encoding="utf-8").splitlines()
+TINY_EXTRA = REPO / "tests" / "data" / "tiny-extra.tsv"
 
 
 def run(*args, input=None):
@@ -128,10 +129,17 @@ def test_missing_model_directory_is_one_clear_line(tm_path, tmp_path, tiny_model
     r = run("--tm", tm_path, "translate", ARTICLE, "--model", tmp_path / "nope")
     assert r.exit_code == 1
     assert r.output == f"Error: model directory {tmp_path / 'nope'} does not exist\n"
-    # The model is loaded before anything is stored: no units, and no document of untranslated
-    # segments left behind.
+    # The model is loaded before anything is stored: not even an empty memory is left behind
+    # (issue 20), so the next command says there is none.
+    assert not tm_path.exists() and not tm_path.parent.exists()
+    r = run("--tm", tm_path, "docs")
+    assert r.exit_code == 1 and r.output.startswith(f"Error: no translation memory at {tm_path}")
+    # With a memory already there, the model is still loaded before anything is stored: no
+    # units, and no document of untranslated segments.
+    assert run("--tm", tm_path, "tm", "import", TINY_EXTRA).exit_code == 0
+    r = run("--tm", tm_path, "translate", ARTICLE, "--model", tmp_path / "nope")
+    assert r.exit_code == 1
     db = sqlite3.connect(tm_path)
-    assert db.execute("SELECT count(*) FROM units").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
 
 

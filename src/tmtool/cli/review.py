@@ -116,7 +116,12 @@ def _read(prompt: str) -> str | None:
 
 
 def _edit(text: str) -> str | None:
-    return click.edit(text + "\n", require_save=True)
+    from ..errors import EditorError
+
+    try:
+        return click.edit(text + "\n", require_save=True)
+    except click.ClickException as e:  # not found, or it exited with an error
+        raise EditorError(f"the editor failed: {e.format_message()}") from None
 
 
 @pairs.command("show")

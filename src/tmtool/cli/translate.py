@@ -11,7 +11,7 @@ import click
 from ..errors import InputError, UsageError
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
 from ..textio import read_text
-from . import cli, open_tm, write_output
+from . import cli, open_tm, tm_exists, write_output
 from .segment import segmenter_options, make_segmenter
 
 FORMATS = ("text", "jsonl", "tsv")
@@ -112,9 +112,15 @@ def translate(
             fixed_output_tokens=output_tokens, notify=lambda message: click.echo(message, err=True), **extra,
         )
 
+    translator = load
+    if not tm_exists(ctx):
+        # A new memory has nothing to reuse, so the model is needed: load it before the memory
+        # is created, so that a model that cannot load leaves no empty memory behind (issue 20).
+        engine = load()
+        translator = lambda: engine  # noqa: E731
     with open_tm(ctx, create=True) as tm, _Progress() as progress:
         result = translate_document(
-            text, tm, load, name=name, src_lang=source_lang, tgt_lang=target_lang,
+            text, tm, translator, name=name, src_lang=source_lang, tgt_lang=target_lang,
             segmenter=segmenter, reuse=not no_reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size,
             max_batch_tokens=max_batch_tokens,
             author=author or current_user(), progress=progress,

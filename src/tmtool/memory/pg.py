@@ -506,10 +506,10 @@ class PostgresMemory(SQLStore):
             side, f"(f.source @@ {q} OR f.target @@ {q})"
         )
         where, params = [cond, "u.status != 'rejected'"], [" ".join(words)] * cond.count("?")
-        for column, value in (("src_lang", src_lang), ("tgt_lang", tgt_lang)):
-            if value:
-                where.append(f"u.{column} = ?")
-                params.append(value)
+        if src_lang or tgt_lang:  # any variant of the language, as on SQLite
+            langs, values, _ = self._lang_where(src_lang, tgt_lang, "u.")
+            where.append(langs)
+            params += values
         rows = self.conn.execute(
             f"""SELECT u.{_UNIT_COLUMNS.replace(', ', ', u.')} FROM units_fts f JOIN units u ON u.id = f.id
                 WHERE {' AND '.join(where)}
