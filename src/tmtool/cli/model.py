@@ -95,7 +95,7 @@ def info(name, as_json):
     generation_file = path / "generation_config.json"
     generation = json.loads(generation_file.read_text(encoding="utf-8")) if generation_file.is_file() else {}
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    copies = [c for c in ct2_cache.converted_models() if c.model == name or c.source_path == str(path.absolute())]
+    copies = ct2_cache.copies_of(name, path, _ct2_version())
     data = {
         "model": name,
         "path": str(path),
@@ -260,14 +260,10 @@ def prune(dry_run):
         tmtool model prune
     """
     import shutil
-    from importlib.metadata import PackageNotFoundError, version
 
     from ..translate import ct2_cache
 
-    try:
-        ct2_version = version("ctranslate2")
-    except PackageNotFoundError:
-        ct2_version = None  # without CTranslate2 only vanished models are certainly stale
+    ct2_version = _ct2_version()  # without CTranslate2 only vanished models are certainly stale
     stale = ct2_cache.stale_entries(ct2_version)
     for entry in stale:
         click.echo(f"{'would remove' if dry_run else 'removed'} {entry.path} "
@@ -279,3 +275,13 @@ def prune(dry_run):
         click.echo(f"{len(stale)} {'would be' if dry_run else 'were'} removed, {total:.1f} MB")
     else:
         click.echo(f"nothing stale in {ct2_cache.cache_root()}")
+
+
+def _ct2_version() -> str | None:
+    """The installed CTranslate2's version, without importing it (None: not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ctranslate2")
+    except PackageNotFoundError:
+        return None
