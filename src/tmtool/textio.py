@@ -35,6 +35,12 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     A byte-order mark decides the encoding; otherwise ``encoding`` or strict UTF-8.
     Binary files (NUL bytes in a file without a UTF-16/32 BOM) are refused.
     """
+    return read_text_and_bom(path, encoding)[0]
+
+
+def read_text_and_bom(path: str | Path, encoding: str | None = None) -> tuple[str, str | None]:
+    """:func:`read_text`, and the encoding its byte-order mark named (None: it had none), so
+    that a translation can be written the way the original was (issue 20)."""
     name = _name(path)
     f = open_binary(path)
     try:
@@ -44,7 +50,7 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     finally:
         if f is not sys.stdin.buffer:
             f.close()
-    return decode(data, name, encoding)
+    return decode(data, name, encoding), next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
 
 
 def open_binary(path: str | Path) -> BinaryIO:

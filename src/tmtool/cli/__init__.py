@@ -82,26 +82,29 @@ def tm_exists(ctx: click.Context) -> bool:
     return memory_exists(ctx.obj["tm_path"])
 
 
-def write_output(path: str, text: str) -> None:
+def write_output(path: str, text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` (``-`` is stdout) atomically: a reader never sees half a file."""
     import tempfile  # here, not at start-up: ~10 ms of `tmtool --help` (issue 8)
 
     if path == "-":
-        click.echo(text, nl=False)
+        if encoding == "utf-8":
+            click.echo(text, nl=False)
+        else:  # UTF-16/32 (an input's byte-order mark): bytes, whatever the terminal's encoding
+            click.get_binary_stream("stdout").write(text.encode(encoding))
         return
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{path} is a directory; give -o a file name")
     if is_special(target):
         try:
-            with open(target, "w", encoding="utf-8", newline="") as f:
+            with open(target, "w", encoding=encoding, newline="") as f:
                 f.write(text)
         except OSError as e:
             raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
         return
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".tmtool-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
             f.write(text)
         os.replace(tmp, target)
     except OSError as e:

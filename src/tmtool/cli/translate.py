@@ -10,7 +10,7 @@ import click
 
 from ..errors import InputError, UsageError
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
-from ..textio import read_text
+from ..textio import read_text_and_bom
 from . import cli, open_tm, tm_exists, write_output
 from .segment import segmenter_options, make_segmenter
 
@@ -86,7 +86,7 @@ def translate(
     from ..pipeline import translate_document
     from ..translate import get_translator
 
-    text = read_text(input_path, encoding)
+    text, bom = read_text_and_bom(input_path, encoding)
     name = doc_name or ("stdin" if input_path == "-" else Path(input_path).name)
     if not text.strip():
         # Refused before the memory is opened, so a mistaken run does not even create one.
@@ -126,7 +126,12 @@ def translate(
             author=author or current_user(), progress=progress,
         )
     rendered = render(result, fmt)
-    write_output(output, rendered)
+    out_encoding = "utf-8"
+    if fmt == "text" and bom:
+        # The English document is written as the original was: the same encoding and
+        # byte-order mark (issue 20). Otherwise UTF-8, also for input read with --encoding.
+        rendered, out_encoding = "\ufeff" + rendered, bom
+    write_output(output, rendered, out_encoding)
     if output == "-" and rendered and not rendered.endswith("\n") and sys.stdout.isatty():
         # Keep the summary off the document's last line without changing the document.
         click.echo(err=True)
