@@ -13,7 +13,14 @@ from . import cli, open_tm
 
 @cli.group()
 def model():
-    """Download and inspect translation models."""
+    """Download, inspect and convert translation models.
+
+    \b
+    Example:
+        tmtool model info
+        tmtool model convert ./opus-mt-id-en
+        tmtool model prune --dry-run
+    """
 
 
 @model.command()
@@ -31,6 +38,10 @@ def fetch(name):
     from ..translate import hub
 
     name = name or default_model()
+    cached = hub.cached_snapshot(name) if hub.offline_mode() else None
+    if cached is not None:  # offline by choice: what is there is what translate will use
+        click.echo(f"{name}: already cached in {cached} (HF_HUB_OFFLINE is set: no newer revision looked for)")
+        return
     path = hub.fetch(name)
     click.echo(f"{name}: cached in {path}")
 

@@ -1,0 +1,144 @@
+"""Every console session of README.md and docs/*.md and every `Example:` of every --help runs, as a
+user would run it, against a fresh memory and the tiny test model (issue 20). How sessions are
+written and checked: tests/docsession.py; README's Development section.
+
+TMTOOL_UPDATE_DOCS=1 rewrites the expected outputs that changed (then read the diff).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, REPO
+from docsession import console_blocks, help_examples, matches, normalize, prepare_dir, run_command, update_file
+
+from tmtool.cli import cli
+
+DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+SESSIONS = [p for p in DOCUMENTS if console_blocks(p)]
+UPDATE = os.environ.get("TMTOOL_UPDATE_DOCS") == "1"
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(REPO))
+
+
+@pytest.mark.parametrize("document", SESSIONS, ids=_id)
+def test_console_sessions_print_what_the_document_shows(document, tiny_model, tmp_path, monkeypatch):
+    where = tmp_path / "session"
+    env = prepare_dir(where, tiny_model)
+    failures, updates = [], []
+    for block in console_blocks(document):
+        for step in block.steps:
+            actual = normalize(run_command(step.command, where, env, step.input(), monkeypatch), where)
+            expected = normalize("\n".join(step.expected))
+            if not matches(expected, actual):
+                failures.append(f"{_id(document)}:{step.line}: $ {step.command}\n--- expected\n{expected}\n"
+                                f"--- actual\n{actual}\n")
+                updates.append((step, actual))
+    if UPDATE and updates:
+        update_file(document, updates)
+    assert not failures, "\n".join(failures)
+
+
+# -- --help examples --------------------------------------------------------------------------
+
+EXAMPLES = [(path, lines) for path, lines in help_examples(cli)]
+
+
+def _joined(lines: list[str]) -> list[str]:
+    """Example lines with backslash continuations joined."""
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].endswith("\\"):
+            out[-1] = out[-1][:-1].rstrip() + " " + line
+        else:
+            out.append(line)
+    return out
+
+
+@pytest.fixture(scope="module")
+def example_dir(tiny_model, tmp_path_factory) -> tuple[Path, dict]:
+    """A directory with what the examples name (the article, references, TMX files from other
+    tools, a model folder) and a memory holding the article, translated by the default model
+    (the tiny model, cached as Helsinki-NLP/opus-mt-id-en)."""
+    import subprocess
+
+    where = tmp_path_factory.mktemp("examples") / "work"
+    env = prepare_dir(where, tiny_model)
+    for name in ("article.id.txt", "article.txt"):
+        shutil.copyfile(ARTICLE, where / name)
+    for name in ("article.en.txt", "published-article.en.txt"):
+        shutil.copyfile(ARTICLE_EN, where / name)
+    shutil.copyfile(ARTICLE_EN_SENTENCES, where / "system.en.txt")
+    shutil.copyfile(REPO / "tests" / "data" / "score" / "ref-a.en.txt", where / "ref1.en.txt")
+    shutil.copyfile(REPO / "tests" / "data" / "score" / "ref-b.en.txt", where / "ref2.en.txt")
+    (where / "omegat").mkdir()
+    shutil.copyfile(REPO / "tests" / "data" / "tmx" / "omegat-project_save.tmx", where / "omegat" / "project_save.tmx")
+    shutil.copyfile(REPO / "tests" / "data" / "tiny-extra.tsv", where / "pairs.tsv")
+    (where / "corrections.jsonl").write_text(
+        json.dumps({"source": "Selamat malam.", "target": "Good evening."}) + "\n", encoding="utf-8")
+    sources = [line.split("\t")[0] for line in (where / "pairs.tsv").read_text(encoding="utf-8").splitlines()]
+    targets = [line.split("\t")[1] for line in (where / "pairs.tsv").read_text(encoding="utf-8").splitlines()]
+    for name, src, tgt in (("trados.tmx", "id-ID", "en-US"), ("memoq-export.tmx", "id", "en"),
+                           ("team.tmx", "id", "en")):
+        (where / name).write_text(_tmx(src, tgt, zip(sources, targets)), encoding="utf-8")
+    for doc in ("article.id.txt", "examples/antara-2022-09-15-xi-aliyev.id.txt"):  # the last is the latest
+        done = subprocess.run(["tmtool", "translate", doc, "-o", "article.en.out.txt"], cwd=where, env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    # A reviewer has been at work: some pairs approved, one edited.
+    for command in (["pairs", "set-status", "approved", "--doc", ARTICLE.name, "--origin", "mt"],
+                    ["pairs", "edit", "--segment", "18", "--target", "Translator: Xinhua"]):
+        done = subprocess.run(["tmtool", *command], cwd=where, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    return where, env
+
+
+def _tmx(src: str, tgt: str, pairs) -> str:
+    from xml.sax.saxutils import escape
+
+    units = "".join(f'<tu><tuv xml:lang="{src}"><seg>{escape(s)}</seg></tuv>'
+                    f'<tuv xml:lang="{tgt}"><seg>{escape(t)}</seg></tuv></tu>\n' for s, t in pairs)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header creationtool="doc-test" '
+            f'creationtoolversion="1" segtype="sentence" o-tmf="x" adminlang="en" srclang="{src}" '
+            f'datatype="plaintext"/>\n<body>\n{units}</body></tmx>\n')
+
+
+@pytest.mark.parametrize("command, lines", [e for e in EXAMPLES if e[1]], ids=[e[0] or "tmtool" for e in EXAMPLES if e[1]])
+def test_every_help_example_runs(command, lines, example_dir, tmp_path, monkeypatch, request):
+    source, env = example_dir
+    where = tmp_path / "work"
+    shutil.copytree(source, where, symlinks=True)
+    examples = _joined(lines)
+    if any("postgresql://" in e for e in examples):
+        # The example's server is the test server (skipped without one, failed in CI).
+        import pgserver
+
+        url = pgserver.schema_url(request.getfixturevalue("pg_server"), "ex_" + command.replace(" ", "_"))
+        examples = [e.replace("postgresql://tmtool@db.example/team", shlex.quote(url)) for e in examples]
+    for example in examples:
+        output = run_command(example, where, env, "", monkeypatch)
+        assert "Traceback" not in output, f"$ {example}\n{output}"
+        assert "Error:" not in output and "Usage:" not in output, f"$ {example}\n{output}"
+
+
+# -- every command documented -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command, lines", EXAMPLES, ids=[e[0] or "tmtool" for e in EXAMPLES])
+def test_every_command_has_help_with_an_example_and_a_line_in_the_readme(command, lines):
+    assert lines, f"`tmtool {command} --help` has no Example: block"
+    if not command:
+        return
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    top, *rest = command.split()
+    rows = [line for line in readme.splitlines() if line.startswith(f"| `tmtool {top}")]
+    assert rows, f"README.md's command table has no line for tmtool {top}"
+    if rest:
+        assert any(rest[-1] in row for row in rows), f"README.md's command table does not name tmtool {command}"
