@@ -6,7 +6,7 @@ one its expected output (stdout and stderr as a terminal shows them). The blocks
 in order, in one fresh directory (see :func:`prepare_dir`), so a later block sees what an earlier
 one made. Lines whose output varies are written as they looked once and compared after
 :func:`normalize` (times in seconds, timestamps, 16-digit hashes, the directory itself and the home
-folder); anything else that varies is written ``...``, which matches any text, across lines too
+folder: see :func:`localize`); anything else that varies is written ``...``, which matches any text, across lines too
 (doctest's ELLIPSIS). Keystrokes of an interactive command are written after its prompt, as a
 terminal shows them (``[?]help > a``); they become its input. ```sh blocks are not run.
 
@@ -87,10 +87,13 @@ def console_blocks(path: Path) -> list[Block]:
     return blocks
 
 
-def normalize(text: str, where: Path | None = None) -> str:
+def localize(text: str, where: Path) -> str:
+    """``text`` as if the session had run in ``.`` with ``~`` for the home folder."""
+    return text.replace(str(where / "home"), "~").replace(str(where) + "/", "").replace(str(where), ".")
+
+
+def normalize(text: str) -> str:
     """``text`` with what varies replaced (see _VARIES), trailing spaces and blank lines gone."""
-    if where is not None:
-        text = text.replace(str(where / "home"), "~").replace(str(where) + "/", "").replace(str(where), ".")
     for pattern, replacement in _VARIES:
         text = pattern.sub(replacement, text)
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
@@ -168,11 +171,10 @@ def update_file(path: Path, replacements: list[tuple[Step, str]]) -> None:
     """Replace the expected output of each step with the actual one (TMTOOL_UPDATE_DOCS=1)."""
     lines = path.read_text(encoding="utf-8").split("\n")
     for step, actual in sorted(replacements, key=lambda r: -r[0].line):
-        new = actual.split("\n") if actual else []
-        # Keep the blank line that separated this output from the next command.
-        keep = lines[step.line : step.end - 1]
-        trailing = len(keep) - len("\n".join(keep).rstrip("\n").split("\n")) if "\n".join(keep).strip() else len(keep)
-        lines[step.line : step.end - 1] = new + [""] * trailing
+        region = lines[step.line : step.end - 1]  # the output lines after the command's line
+        blank = len(region) - len("\n".join(region).rstrip().split("\n")) if "\n".join(region).strip() else len(region)
+        # Keep the blank lines that separated this output from the next command.
+        lines[step.line : step.end - 1] = (actual.split("\n") if actual else []) + [""] * blank
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, REPO
-from docsession import console_blocks, help_examples, matches, normalize, prepare_dir, run_command, update_file
+from docsession import (
+    console_blocks, help_examples, localize, matches, normalize, prepare_dir, run_command, update_file,
+)
 
 from tmtool.cli import cli
 
@@ -35,12 +37,12 @@ def test_console_sessions_print_what_the_document_shows(document, tiny_model, tm
     failures, updates = [], []
     for block in console_blocks(document):
         for step in block.steps:
-            actual = normalize(run_command(step.command, where, env, step.input(), monkeypatch), where)
-            expected = normalize("\n".join(step.expected))
+            raw = localize(run_command(step.command, where, env, step.input(), monkeypatch), where)
+            actual, expected = normalize(raw), normalize("\n".join(step.expected))
             if not matches(expected, actual):
                 failures.append(f"{_id(document)}:{step.line}: $ {step.command}\n--- expected\n{expected}\n"
                                 f"--- actual\n{actual}\n")
-                updates.append((step, actual))
+                updates.append((step, "\n".join(line.rstrip() for line in raw.splitlines()).strip("\n")))
     if UPDATE and updates:
         update_file(document, updates)
     assert not failures, "\n".join(failures)

@@ -211,9 +211,9 @@ class TmxReader:
             return self._skip("without a second language")
         tgt = self._pick(tuvs, self.tgt_lang, src)
         if src is None:
-            return self._skip(f"without a {self.src_lang} variant")
+            return self._skip(f"with no {self.src_lang} variant")
         if tgt is None:
-            return self._skip(f"without a {self.tgt_lang} variant")
+            return self._skip(f"with no {self.tgt_lang} variant")
         source, src_codes = _seg(src, self.name)
         target, tgt_codes = _seg(tgt, self.name)
         check_length(source, f"{self.name}:{src.sourceline}", "source")
