@@ -105,11 +105,12 @@ def matches(expected: str, actual: str) -> bool:
     return re.fullmatch(pattern, actual, re.S) is not None
 
 
-def prepare_dir(where: Path, model: Path) -> dict[str, str]:
+def prepare_dir(where: Path, model: Path, *, hub_model: bool = False) -> dict[str, str]:
     """A directory like a user's clone after `make`: ``examples/``, ``tests/data/``, the tiny
     model wherever the documents and examples name a model folder (``.cache/models/demo-tiny``,
-    ``./tiny-model``, ``./opus-mt-id-en``, ``./models/tiny``) and, in the Hugging Face cache of the
-    directory's own home, as ``Helsinki-NLP/opus-mt-id-en``. Returns the environment to run in."""
+    ``./tiny-model``, ``./opus-mt-id-en``, ``./models/tiny``) and, with ``hub_model``, in the
+    Hugging Face cache of the directory's own home (``~``) as ``Helsinki-NLP/opus-mt-id-en``.
+    Returns the environment to run in."""
     where.mkdir(parents=True, exist_ok=True)
     (where / "examples").symlink_to(REPO / "examples")
     (where / "tests").mkdir()
@@ -118,12 +119,13 @@ def prepare_dir(where: Path, model: Path) -> dict[str, str]:
         (where / name).parent.mkdir(parents=True, exist_ok=True)
         (where / name).symlink_to(model)
     home = where / "home"
-    repo = home / ".cache" / "huggingface" / "hub" / "models--Helsinki-NLP--opus-mt-id-en"
-    shutil.copytree(model, repo / "snapshots" / "0123abcd")
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text("0123abcd")
+    if hub_model:
+        repo = home / ".cache" / "huggingface" / "hub" / "models--Helsinki-NLP--opus-mt-id-en"
+        shutil.copytree(model, repo / "snapshots" / "0123abcd")
+        (repo / "refs").mkdir()
+        (repo / "refs" / "main").write_text("0123abcd")
     bin_dir = where / "home" / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(parents=True)
     wrapper = bin_dir / "tmtool"
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tmtool "$@"\n')
     wrapper.chmod(0o755)
@@ -143,7 +145,8 @@ def run_command(command: str, where: Path, env: dict[str, str], stdin: str = "",
 
     A plain `tmtool ...` runs in this process through click's test runner (with ``monkeypatch``
     to set the environment), which echoes the typed input after each prompt as a terminal does;
-    anything with shell syntax runs in bash, with `tmtool` on the PATH.
+    anything with shell syntax runs in bash, with `tmtool` on the PATH: both streams as they come,
+    or with a pipe (where their order is a race) the standard output, then the standard error.
     """
     words = shlex.split(command, comments=True)
     if words and words[0] == "tmtool" and not _SHELL.search(command.split(" #")[0]) and monkeypatch is not None:
@@ -162,6 +165,11 @@ def run_command(command: str, where: Path, env: dict[str, str], stdin: str = "",
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return result.output
+    if "|" in command:
+        # Through a pipe, the order of the two streams is a race: the output, then the errors.
+        done = subprocess.run(["bash", "-c", command], cwd=where, env=env, input=stdin, text=True,
+                              capture_output=True, timeout=300)
+        return done.stdout + done.stderr
     done = subprocess.run(["bash", "-c", command], cwd=where, env=env, input=stdin, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     return done.stdout

@@ -72,7 +72,7 @@ def example_dir(tiny_model, tmp_path_factory) -> tuple[Path, dict]:
     import subprocess
 
     where = tmp_path_factory.mktemp("examples") / "work"
-    env = prepare_dir(where, tiny_model)
+    env = prepare_dir(where, tiny_model, hub_model=True)
     for name in ("article.id.txt", "article.txt"):
         shutil.copyfile(ARTICLE, where / name)
     for name in ("article.en.txt", "published-article.en.txt"):
