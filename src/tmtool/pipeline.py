@@ -73,8 +73,9 @@ def translate_document(
     """Translate ``text`` through the memory ``tm`` and store it as document ``name``.
 
     ``translator`` is called only if some segment is not in the memory, so a fully reused
-    document never loads a model. Each batch's units are committed as soon as the model returns
-    them: an interrupted run keeps its finished batches and the next run only translates the rest.
+    document never loads a model. The model's units are committed in document order as it returns
+    them (see ``WINDOW``): an interrupted run keeps what was committed, Ctrl-C every finished batch,
+    and the next run only translates the rest.
     Context (101) and exact matches are reused; other segments get their best fuzzy match as a
     suggestion, reused instead of the model when it scores at least ``fuzzy_reuse``.
     """
