@@ -69,8 +69,6 @@ def example_dir(tiny_model, tmp_path_factory) -> tuple[Path, dict]:
     """A directory with what the examples name (the article, references, TMX files from other
     tools, a model folder) and a memory holding the article, translated by the default model
     (the tiny model, cached as Helsinki-NLP/opus-mt-id-en)."""
-    import subprocess
-
     where = tmp_path_factory.mktemp("examples") / "work"
     env = prepare_dir(where, tiny_model, hub_model=True)
     for name in ("article.id.txt", "article.txt"):
@@ -90,15 +88,15 @@ def example_dir(tiny_model, tmp_path_factory) -> tuple[Path, dict]:
     for name, src, tgt in (("trados.tmx", "id-ID", "en-US"), ("memoq-export.tmx", "id", "en"),
                            ("team.tmx", "id", "en")):
         (where / name).write_text(_tmx(src, tgt, zip(sources, targets)), encoding="utf-8")
-    for doc in ("article.id.txt", "examples/antara-2022-09-15-xi-aliyev.id.txt"):  # the last is the latest
-        done = subprocess.run(["tmtool", "translate", doc, "-o", "article.en.out.txt"], cwd=where, env=env,
-                              capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-    # A reviewer has been at work: some pairs approved, one edited.
-    for command in (["pairs", "set-status", "approved", "--doc", ARTICLE.name, "--origin", "mt"],
-                    ["pairs", "edit", "--segment", "18", "--target", "Translator: Xinhua"]):
-        done = subprocess.run(["tmtool", *command], cwd=where, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+    # The article translated twice (the last is the latest document), then a reviewer at work:
+    # some pairs approved, one edited. In this process: the model converts fastest here.
+    with pytest.MonkeyPatch.context() as mp:
+        for command in ("tmtool translate article.id.txt -o article.en.out.txt",
+                        "tmtool translate examples/antara-2022-09-15-xi-aliyev.id.txt -o article.en.out.txt",
+                        f"tmtool pairs set-status approved --doc {ARTICLE.name} --origin mt",
+                        'tmtool pairs edit --segment 18 --target "Translator: Xinhua"'):
+            output = run_command(command, where, env, "", mp)
+            assert "Error" not in output, output
     return where, env
 
 
