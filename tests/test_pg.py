@@ -144,6 +144,15 @@ def test_a_new_schema_in_the_url_is_created_or_one_line_says_what_to_run(pg_serv
             admin.execute("DROP ROLE tmtool_plain")
 
 
+@pytest.mark.postgres
+def test_a_translate_whose_model_cannot_load_creates_no_server_memory(pg_location, tmp_path):
+    """Issue 20: nothing is created until there is something to store."""
+    r = run(pg_location, "translate", ARTICLE, "--model", tmp_path / "nope", code=1)
+    assert r.output == f"Error: model directory {tmp_path / 'nope'} does not exist\n"
+    r = run(pg_location, "docs", code=1)
+    assert r.output.startswith("Error: no translation memory in postgresql://")
+
+
 # -- many writers at once -------------------------------------------------------------------
 
 WRITER = textwrap.dedent("""
