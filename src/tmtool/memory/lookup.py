@@ -102,6 +102,8 @@ class MemoryLookup:
         """The distinct ``(src_lang, tgt_lang)`` tags of the stored units, as stored.
 
         A loose scan of the units' unique index: one seek per pair, however many units."""
+        if getattr(self, "_pairs_now", None) is not None:  # inside one lookup_fuzzy
+            return self._pairs_now
         sql = "SELECT src_lang, tgt_lang FROM units {} ORDER BY src_lang, tgt_lang LIMIT 1"
         pairs: list[tuple[str, str]] = []
         row = self.conn.execute(sql.format("")).fetchone()
@@ -220,10 +222,14 @@ class MemoryLookup:
     ) -> dict[str, FuzzyMatch]:
         """The best fuzzy match (>= ``min_score``) of each source that has one, keyed by source."""
         found = {}
-        for source in dict.fromkeys(sources):
-            best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1)
-            if best:
-                found[source] = best[0]
+        self._pairs_now = self.language_pairs()  # one scan for all the sources, not one each
+        try:
+            for source in dict.fromkeys(sources):
+                best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1)
+                if best:
+                    found[source] = best[0]
+        finally:
+            self._pairs_now = None
         return found
 
     def lookup_context(
