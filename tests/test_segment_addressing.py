@@ -91,3 +91,23 @@ def test_editing_to_the_same_text_says_nothing_was_saved_as_human(tm_path):
         unit = tm.get_unit(1)
         assert (unit.origin, unit.status) == ("mt", "approved")
         assert [h.action for h in tm.history(1)] == ["approve"]
+
+
+def test_with_fuzzy_reuse_the_new_units_are_in_document_order_too(tm_path):
+    from test_review import SOURCES
+
+    from tmtool.records import TranslationUnit
+
+    near = SOURCES[2].replace("independen", "mandiri")  # a fuzzy match of segment #3 only
+    with open_memory(tm_path) as tm:
+        tm.add_units([TranslationUnit(None, near, "China supports Azerbaijan's own path.", origin="human")])
+    with open_memory(tm_path) as tm:
+        from test_review import ExampleTranslator
+
+        from tmtool import translate_document
+
+        result = translate_document(ARTICLE.read_text(encoding="utf-8"), tm, ExampleTranslator, name=DOC,
+                                    fuzzy_reuse=80)
+        assert [r.origin for r in result.segments][:4] == ["mt", "mt", "tm", "mt"]
+        assert result.segments[2].unit.model == "tm-fuzzy"
+        assert [p.unit.id for p in tm.pairs(DOC)] == list(range(2, 22))

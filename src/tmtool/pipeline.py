@@ -98,9 +98,12 @@ def translate_document(
     # (The engine is loaded only when some segment has no exact match, so there is work for it.)
     later = reuse and fuzzy_reuse is None and engine is not None
     plan = tm.plan_reuse(doc_id, segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
-                         author=author, suggest=not later) if reuse else None
+                         author=author, suggest=not later, store=False) if reuse else None
     reused = plan.reused if plan else {}
-    _link_reused(tm, doc_id, segments, keys, reused)
+    # The units made from fuzzy matches (--fuzzy-reuse) are new: stored below, in document order
+    # with the model's. The memory's own units are linked now.
+    fuzzy_made = {keys[i]: (unit, score) for i, (unit, score) in reused.items() if unit.id is None}
+    _link_reused(tm, doc_id, segments, keys, {i: r for i, r in reused.items() if r[0].id is not None})
 
     # Each distinct (normalised) source goes to the model once; repeats share its unit.
     todo: dict[str, list[Segment]] = {}
@@ -110,6 +113,9 @@ def translate_document(
     made: dict[str, TranslationUnit] = {}
     notes: list[str] = []
     model_id = None
+    writer = _InOrder(tm, doc_id, [k for k in dict.fromkeys(keys) if k in todo or k in fuzzy_made])
+    for key, (unit, score) in fuzzy_made.items():
+        writer.ready(key, unit, score)
     if todo:
         engine = engine or translator()
         model_id = engine.model_id
@@ -123,37 +129,15 @@ def translate_document(
             # The engine runs in a thread (CTranslate2 and torch release the GIL while they
             # compute); this one meanwhile looks up the suggestions, then stores each batch.
             batches = _Background(batches)
-        # Units are stored in document order (issue 20: their ids then follow the segments a user
-        # sees), so a finished batch waits until every earlier source of its window is done.
-        waiting: dict[int, str] = {}
-        stored = 0
-
-        def store(upto: int) -> None:
-            """Commit the finished translations of ``firsts[stored:upto]``, in order."""
-            nonlocal stored
-            ready = [i for i in range(stored, upto) if i in waiting]
-            stored = upto
-            if not ready:
-                return
-            units = [_mt_unit(firsts[i], waiting.pop(i), segments, engine.model_id, src_lang, tgt_lang, author)
-                     for i in ready]
-            with tm.atomic():
-                ids = tm.add_units(units)
-                for i, unit, tu_id in zip(ready, units, ids):
-                    unit.id = tu_id
-                    made[todo_keys[i]] = unit
-                # One statement per distinct source links all its repeats; 0 = the model.
-                tm.link_sources(doc_id, {todo_keys[i]: tu for i, tu in zip(ready, ids)}, match=0)
-
         try:
             if later:
                 _suggest(tm, plan, doc_id, segments, src_lang, tgt_lang)
             for done, split_notes in batches:
-                waiting.update(done)
-                upto = stored
-                while upto in waiting:
-                    upto += 1
-                store(upto)
+                for i, target in done:
+                    unit = _mt_unit(firsts[i], target, segments, engine.model_id, src_lang, tgt_lang, author)
+                    made[todo_keys[i]] = unit
+                    writer.ready(todo_keys[i], unit, 0)  # 0: the model made it
+                writer.commit()
                 for n in split_notes:
                     seg = firsts[n.index]
                     notes.append(
@@ -168,11 +152,12 @@ def translate_document(
             # Interrupted: keep every finished translation (still in document order), so the next
             # run translates only the rest. The error that stopped the run is the one to report.
             try:
-                store(len(firsts))
+                writer.commit(everything=True)
             except Exception:  # noqa: BLE001
                 pass
             raise
         batches.close()
+    writer.commit(everything=True)
 
     results = []
     for s, key in zip(segments, keys):
@@ -194,6 +179,41 @@ def translate_document(
         model=model_id,
         notes=notes,
     )
+
+
+class _InOrder:
+    """Stores the new units of a document in the order of its segments (issue 20: unit N is
+    segment #N of a new document): a unit ready to store waits for every earlier new unit.
+    Each commit is one transaction that stores the units and links their segments."""
+
+    def __init__(self, tm: TranslationMemory, doc_id: int, keys: list[str]):
+        self.tm, self.doc_id, self.keys = tm, doc_id, keys  # source hashes, in document order
+        self.waiting: dict[str, tuple[TranslationUnit, int]] = {}
+        self.stored = 0  # self.keys[:stored] are stored (or were given up on an interruption)
+
+    def ready(self, key: str, unit: TranslationUnit, match: int) -> None:
+        """``unit`` is the new unit of source ``key``; its segments' match score is ``match``."""
+        self.waiting[key] = (unit, match)
+
+    def commit(self, everything: bool = False) -> None:
+        """Store the ready units that no earlier unit waits for (``everything``: all ready ones)."""
+        upto = self.stored
+        while upto < len(self.keys) and self.keys[upto] in self.waiting:
+            upto += 1
+        if everything:
+            upto = len(self.keys)
+        batch = [(k, *self.waiting.pop(k)) for k in self.keys[self.stored : upto] if k in self.waiting]
+        self.stored = upto
+        if not batch:
+            return
+        with self.tm.atomic():
+            ids = self.tm.add_units([unit for _, unit, _ in batch])
+            links: dict[int, dict[str, int]] = {}
+            for (key, unit, match), tu_id in zip(batch, ids):
+                unit.id = tu_id
+                links.setdefault(match, {})[key] = tu_id
+            for match, by_source in links.items():  # one statement per score links all repeats
+                self.tm.link_sources(self.doc_id, by_source, match=match)
 
 
 #: Sources handed to the engine at a time, in document order: it sorts each window by length

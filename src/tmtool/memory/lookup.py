@@ -274,6 +274,7 @@ class MemoryLookup:
         min_score: float = DEFAULT_MIN_SCORE,
         author: str | None = None,
         suggest: bool = True,
+        store: bool = True,
     ) -> ReusePlan:
         """What the memory offers each segment of a document being translated.
 
@@ -283,6 +284,8 @@ class MemoryLookup:
         stored as a new draft unit for the segment (model ``tm-fuzzy``, the match in props).
         ``suggest=False`` (without ``fuzzy_reuse``) leaves the fuzzy suggestions to a later
         :meth:`suggest_fuzzy`, so that the caller can look them up while the model works.
+        ``store=False`` leaves the units made from fuzzy matches to the caller (their ``id`` is
+        None), which stores them in document order with the model's.
         """
         if not suggest and fuzzy_reuse is not None:
             raise ValueError("fuzzy_reuse needs the fuzzy lookups: suggest must be True")
@@ -314,9 +317,10 @@ class MemoryLookup:
                     made[key] = reuse_unit(m, s.text, items[s.index][1], items[s.index][2], author)
                 plan.reused[s.index] = (made[key], m.score)
         with self.atomic():
-            ids = self.add_units(list(made.values()))
-            for unit, tu_id in zip(made.values(), ids):
-                unit.id = tu_id
+            if store:
+                ids = self.add_units(list(made.values()))
+                for unit, tu_id in zip(made.values(), ids):
+                    unit.id = tu_id
             self.record_suggestions(doc_id, plan.suggestions)
         # The best match is the unit found: for a fuzzy reuse, the match, not the new unit.
         plan.best = {i: (score, tu_id) for i, (tu_id, score) in plan.suggestions.items()}
