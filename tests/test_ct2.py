@@ -234,7 +234,7 @@ def test_model_prune_removes_only_copies_nothing_will_load(tiny_model, tmtool_ca
 
     dry = run("model", "prune", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "4 would be removed" in dry.output and gone.exists()
+    assert "4 copies would be removed" in dry.output and gone.exists()
     result = run("model", "prune")
     assert result.exit_code == 0, result.output
     assert f"removed {gone} (0.0 MB): its model folder {tmp_path / 'no-such-model'} is gone" in result.output

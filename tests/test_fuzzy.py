@@ -195,7 +195,7 @@ def test_translate_reuses_context_and_records_fuzzy_suggestions(tm_path):
         assert by["Ibu bangun pagi."].fuzzy is None
         suggestion = tm.suggestions("a")[rice.segment.index]
         assert (suggestion.score, suggestion.unit.target) == (91, "Rice prices rose four percent at Senen market.")
-        assert suggestion.diff[-3:] == (("-", "empat"), ("+", "lima"), ("=", "persen di pasar Senen ."))
+        assert suggestion.diff[-3:] == (("-", "empat"), ("+", "lima"), ("=", "persen di pasar Senen."))
 
 
 class Threaded(Echo):

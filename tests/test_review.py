@@ -184,7 +184,7 @@ def test_filters_and_back_at_the_first_pair(tm_path):
     translate_example(tm_path)
     run(tm_path, "pairs", "edit", unit_ids(tm_path)[17], "--target", "Translator: Xinhua", "--author", "ayu")
     r = run(tm_path, "review", "--origin", "human", "--status", "approved", input="b\nq\n")
-    assert "1 pairs to review" in r.output and "this is the first pair" in r.output
+    assert "1 pair to review" in r.output and "this is the first pair" in r.output
     r = run(tm_path, "review", "--origin", "imported")
     assert r.output == f"{DOC}: no pairs to review with these filters.\n"
 

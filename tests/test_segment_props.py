@@ -78,6 +78,10 @@ def test_the_article_satisfies_the_contract():
 
 
 # --- pathological inputs: linear time, no catastrophic backtracking ----------------------------
+# The bounds are hang guards, not benchmarks (those live in scripts/bench_segment.py): catastrophic
+# backtracking on these inputs takes hours, while linear work takes well under a second even on a
+# busy shared machine, where a tight bound failed tests for no fault of the code.
+HANG = 60.0
 
 PROSE = " ".join(
     line.strip() for line in ARTICLE.read_text(encoding="utf-8").splitlines()[:23] if line.strip()
@@ -95,7 +99,7 @@ def test_ten_megabyte_line_of_prose_is_fast():
     text = (PROSE + " ") * (10_000_000 // (len(PROSE) + 1))
     elapsed, n = _timed(text)
     assert n == 17 * (10_000_000 // (len(PROSE) + 1))
-    assert elapsed < 3.0
+    assert elapsed < HANG
 
 
 @pytest.mark.parametrize(
@@ -116,7 +120,7 @@ def test_ten_megabyte_line_of_prose_is_fast():
 )
 def test_pathological_inputs_finish_quickly(text):
     elapsed, _ = _timed(text)
-    assert elapsed < 2.0
+    assert elapsed < HANG
 
 
 def test_importing_the_segmenter_loads_nothing_heavy():

@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-HEAVY = ("torch", "transformers", "sacrebleu", "ctranslate2", "sentencepiece", "huggingface_hub", "psycopg")
+HEAVY = ("torch", "transformers", "sacrebleu", "ctranslate2", "sentencepiece", "huggingface_hub", "psycopg",
+         "flask", "werkzeug")
 
 
 def loaded_after(code: str) -> list[str]:

@@ -82,7 +82,7 @@ def test_search_fuzzy_text_and_json_and_concordance(tm_path, tmp_path):
     run(tm_path, "tm", "import", str(tsv))
     r = run(tm_path, "tm", "search", "Ilham Aliyev tiba di Bandung pada hari Senin.")
     assert r.output.startswith(" 86%  tu 1 · imported · draft\n")
-    assert "diff: Ilham Aliyev tiba di [-Jakarta-] {+Bandung+} pada hari Senin ." in r.output
+    assert "diff: Ilham Aliyev tiba di [-Jakarta-]{+Bandung+} pada hari Senin." in r.output
     row = json.loads(run(tm_path, "tm", "search", "Hujan turun di Bandung!", "--json").output)
     assert (row["score"], row["tu_id"], row["target"]) == (99, 2, "It rained in Bandung.")
     conc = run(tm_path, "tm", "search", "bandung", "--concordance", "--json").output.splitlines()

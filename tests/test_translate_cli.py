@@ -81,9 +81,10 @@ def test_tsv_format_and_stdin_to_stdout(tm_path, tiny_model):
     text = ARTICLE.read_text(encoding="utf-8")
     r = run("--tm", tm_path, "translate", "-", "--model", tiny_model, "--format", "tsv", input=text)
     lines = r.stdout.splitlines()
-    assert lines[0] == "index\tsource\ttarget\torigin\tmatch\ttu_id"
+    assert lines[0] == ("index\tparagraph\tsource\ttarget\torigin\tmatch\ttu_id\tstatus\tmodel\t"
+                        "fuzzy_score\tfuzzy_tu_id")
     assert len(lines) == SEGMENTS + 1
-    assert lines[19].split("\t")[2:5] == ["Editor: Atman Ahdiat", "mt", ""]
+    assert lines[19].split("\t")[3:6] == ["Editor: Atman Ahdiat", "mt", ""]
     r = run("--tm", tm_path, "translate", "-", "--model", tiny_model, input=text)
     assert r.stdout == ARTICLE_EN.read_text(encoding="utf-8")
     assert r.stderr.startswith("stdin: 20 segments, 20 reused from the TM")

@@ -1,7 +1,8 @@
 """The HTML report of one document: pairs side by side, scores, TM leverage, review progress.
 
-One self-contained file (inline CSS, no script, no network) that reads on a laptop screen and
-prints on paper. Every piece of text goes through :func:`html.escape`: a segment may contain
+One self-contained file (inline CSS, no script, no network) that reads on a wide screen, on a
+phone (from 360 px: the pairs stack, source above target; no word is broken and nothing scrolls
+sideways, issue 14) and on paper. Every piece of text goes through :func:`html.escape`: a segment may contain
 ``<script>`` (issue 4).
 """
 
@@ -10,10 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .memory.review import ReviewPair, StoredCorpusScore
 from .records import Document
+from .terminal import plural
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -50,6 +52,7 @@ class Report:
     generated_at: str
     fuzzy: dict[int, int] = field(default_factory=dict)  # segment index -> best fuzzy match score
     leverage: list[LeverageRow] = field(default_factory=list)
+    qa: Any = None  # tmtool.qa.view.ReportQa: stored findings and glossary terms (issue 17)
 
     @property
     def statuses(self) -> Counter:
@@ -75,6 +78,9 @@ def collect(tm: TranslationMemory, name: str) -> Report:
     fuzzy = {i: m.score for i, m in suggestions(name).items()} if suggestions else {}
     report = Report(doc, pairs, tm.corpus_scores(name), tm.machine_targets(edited), now(), fuzzy)
     report.leverage = leverage(pairs, fuzzy)
+    from .qa.view import collect_qa
+
+    report.qa = collect_qa(tm, name, pairs)
     return report
 
 
@@ -117,16 +123,17 @@ def render_html(report: Report) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(doc.name)} · tmtool report</title>",
-        f"<style>{CSS}</style></head><body>",
+        f"<style>{CSS}{_qa_css(report)}</style></head><body>",
         "<header>",
         f"<h1>{escape(doc.name)}</h1>",
-        (f'<p class="meta">{escape(doc.src_lang)} → {escape(doc.tgt_lang)} · {len(report.pairs)} segments'
+        (f'<p class="meta">{escape(doc.src_lang)} → {escape(doc.tgt_lang)} · {plural(len(report.pairs), "segment")}'
          f" · translated {escape(doc.updated_at)} · report made {escape(report.generated_at)} by tmtool</p>"),
         "</header>",
         '<section class="summary">',
         _scores_card(report),
         _leverage_card(report),
         _review_card(report),
+        _qa_card(report),
         "</section>",
         _pairs_table(report),
         "</body></html>",
@@ -144,7 +151,7 @@ def _scores_card(report: Report) -> str:
     first = report.corpus[0]
     against = ("the model's output against the targets people approved (--ref-from-tm)"
                if first.ref_kind == "tm" else "the targets against reference file(s)")
-    out.append(f'<p class="note">{first.segments} segments: {escape(against)}; '
+    out.append(f'<p class="note">{plural(first.segments, "segment")}: {escape(against)}; '
                f"scored {escape(first.scored_at)} with sacrebleu.</p>")
     out.append("<table><tbody>")
     for c in report.corpus:
@@ -215,12 +222,12 @@ def _pairs_table(report: Report) -> str:
     for p in report.pairs:
         new_par = paragraph is not None and p.segment.paragraph != paragraph
         paragraph = p.segment.paragraph
-        out.append(_pair_row(p, report.machine, new_par, doc))
+        out.append(_pair_row(p, report.machine, new_par, doc, report.qa))
     out.append("</tbody></table></section>")
     return "\n".join(out)
 
 
-def _pair_row(p: ReviewPair, machine: dict[int, str], new_par: bool, doc: Document) -> str:
+def _pair_row(p: ReviewPair, machine: dict[int, str], new_par: bool, doc: Document, qa: Any = None) -> str:
     u = p.unit
     status = u.status if u else "untranslated"
     classes = f"status-{status}" + (" para" if new_par else "")
@@ -232,21 +239,48 @@ def _pair_row(p: ReviewPair, machine: dict[int, str], new_par: bool, doc: Docume
     if p.stale:
         badges.append(_badge("changed since scored", "stale"))
     target = escape(u.target) if u else '<span class="empty">—</span>'
+    source = escape(p.segment.text)
+    if qa is not None and p.segment.index in qa.terms:  # glossary terms highlighted (issue 17)
+        from .qa.view import highlight
+
+        source = highlight(p.segment.text, qa.terms[p.segment.index]["source"])
+        target = highlight(u.target, qa.terms[p.segment.index]["target"]) if u else target
     extra = []
     if u and u.id in machine and machine[u.id] != u.target:
         extra.append(f'<div class="was"><span class="lbl">model said</span> {escape(machine[u.id])}</div>')
     refs = next(iter(p.scores.values())).refs if p.scores else ()
     for ref in refs:
         extra.append(f'<div class="ref"><span class="lbl">reference</span> {escape(ref)}</div>')
+    if qa is not None:
+        from .qa.view import pair_findings
+
+        extra.append(pair_findings(qa, p.segment.index))
     tu = f' <span class="tu">unit {u.id}</span>' if u else ""
+    src, tgt = escape(doc.src_lang, quote=True), escape(doc.tgt_lang, quote=True)  # also the phone labels
     return (
         f'<tr id="seg-{p.segment.index + 1}" class="{classes}">'
         f'<td class="n">{p.segment.index + 1}</td>'
-        f'<td class="src" lang="{escape(doc.src_lang, quote=True)}">{escape(p.segment.text)}</td>'
-        f'<td class="tgt" lang="{escape(doc.tgt_lang, quote=True)}"><div class="text">{target}</div>'
+        f'<td class="src" lang="{src}" data-label="Source ({src})">{source}</td>'
+        f'<td class="tgt" lang="{tgt}" data-label="Target ({tgt})"><div class="text">{target}</div>'
         f'<div class="badges">{"".join(badges)}{tu}</div>{"".join(extra)}</td>'
-        f'<td class="sc">{_sentence_scores(p)}</td></tr>'
+        f'<td class="sc" data-label="Sentence scores">{_sentence_scores(p)}</td></tr>'
     )
+
+
+def _qa_card(report: Report) -> str:
+    if report.qa is None:
+        return ""
+    from .qa.view import qa_card
+
+    return qa_card(report.qa)
+
+
+def _qa_css(report: Report) -> str:
+    if report.qa is None:
+        return ""
+    from .qa.view import CSS as QA_CSS
+
+    return QA_CSS
 
 
 def _sentence_scores(p: ReviewPair) -> str:
@@ -288,13 +322,13 @@ CSS = """
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif;
   color: var(--ink); margin: 0 auto; max-width: 1280px; padding: 24px 28px 48px; }
-h1 { font-size: 1.5rem; margin: 0 0 4px; word-break: break-all; }
+h1 { font-size: 1.5rem; margin: 0 0 4px; overflow-wrap: anywhere; }
 h2 { font-size: 1.05rem; margin: 0 0 8px; }
 .meta, .note, .legend { color: var(--muted); font-size: .85rem; margin: 4px 0; }
 .warn { color: var(--warn); font-size: .85rem; }
 .empty { color: var(--muted); }
-code { font: .8rem/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(330px, 1fr)); gap: 16px; margin: 20px 0 28px; }
+code { font: .8rem/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+.summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(330px, 100%), 1fr)); gap: 16px; margin: 20px 0 28px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; background: #fff; }
 .card table { width: 100%; border-collapse: collapse; font-size: .9rem; }
 .card th, .card td { text-align: left; padding: 3px 6px 3px 0; vertical-align: middle; }
@@ -316,13 +350,13 @@ tr.lev td:last-child { white-space: nowrap; } tr.lev .bar { width: 60px; }
 .dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 4px; }
 table.pairs { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .pairs th { text-align: left; font-size: .8rem; color: var(--muted); border-bottom: 2px solid var(--line); padding: 6px 8px; }
-.pairs td { vertical-align: top; padding: 8px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+.pairs td { vertical-align: top; padding: 8px; border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
 .pairs tr.para td { border-top: 2px solid #b8c1cf; }
 .pairs .n { width: 3rem; color: var(--muted); text-align: right; font-variant-numeric: tabular-nums; }
 .pairs .sc { width: 11.5rem; }
 .pairs tr.status-rejected .tgt .text { color: var(--bad); text-decoration: line-through; }
 .badges { margin-top: 4px; }
-.badge { display: inline-block; font-size: .7rem; line-height: 1.5; padding: 0 6px; margin-right: 4px;
+.badge { display: inline-block; white-space: nowrap; font-size: .7rem; line-height: 1.5; padding: 0 6px; margin-right: 4px;
   border-radius: 9px; border: 1px solid var(--line); color: var(--muted); background: var(--soft); }
 .badge.origin-mt { color: #5a3fb0; border-color: #cbbff0; background: #f3f0fc; }
 .badge.origin-human { color: #0f6a5a; border-color: #a9dccf; background: #eefaf6; }
@@ -338,6 +372,22 @@ table.pairs { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .mname { display: inline-block; width: 3rem; font-size: .75rem; color: var(--muted); }
 .metric .bar { width: 70px; }
 @media (max-width: 800px) { .pairs .sc { width: 8rem; } .metric .bar { width: 40px; } }
+/* A phone: each pair is a block, source above target, each cell labelled (issue 14). */
+@media screen and (max-width: 640px) {
+  body { padding: 14px 12px 32px; }
+  .summary { gap: 12px; margin: 14px 0 20px; }
+  .card { padding: 12px; }
+  table.pairs, .pairs tbody, .pairs tr, .pairs td { display: block; width: auto; }
+  .pairs thead { display: none; }
+  .pairs tr { border-bottom: 1px solid var(--line); padding: 10px 0; }
+  .pairs tr.para { border-top: 2px solid #b8c1cf; }
+  .pairs td, .pairs tr.para td { border: 0; padding: 2px 0; }
+  .pairs td.n { width: auto; text-align: left; font-weight: 600; }
+  .pairs td.n::before { content: "#"; }
+  .pairs td[data-label]::before { content: attr(data-label); display: block; font-size: .68rem;
+    text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+  .pairs .sc { width: auto; } .metric { display: inline-block; margin-right: 12px; } .metric .bar { width: 60px; }
+}
 @media print {
   body { font-size: 10pt; max-width: none; padding: 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

@@ -140,12 +140,14 @@ def run_review(
     suggest: Callable[[ReviewPair], Suggestion | None] | None = None,
     author: str | None = None,
     width: int = 100,
+    notes: Callable[[ReviewPair], list[str]] | None = None,
 ) -> ReviewSummary:
     """Show each pair, read a key, save the decision at once.
 
     ``read(prompt)`` returns a line of input, or None at end of input (taken as quit);
     ``write(text)`` prints a line; ``edit_long(text)`` opens an editor and returns the edited
-    text (None: cancelled); ``suggest(pair)`` gives a fuzzy TM suggestion, if any.
+    text (None: cancelled); ``suggest(pair)`` gives a fuzzy TM suggestion, if any;
+    ``notes(pair)`` more lines to show under it (QA findings and glossary terms, issue 17).
     """
     items = list(pairs)
     summary = ReviewSummary(total=len(items))
@@ -153,6 +155,8 @@ def run_review(
     while 0 <= i < len(items):
         pair = items[i] = _refresh(tm, items[i])
         write(describe(pair, i + 1, len(items), suggest(pair) if suggest else None, width))
+        for line in notes(pair) if notes else ():
+            write(line)
         step, unit = _decide(tm, pair, read=read, write=write, edit_long=edit_long, author=author,
                              summary=summary, first=i == 0)
         if unit is not None:

@@ -234,7 +234,8 @@ def score_document(
         hyps = [p.unit.target for p in pairs]
     else:
         refs = _read_refs(ref_paths, len(hyps), f"document {name!r} has {_n(len(hyps), 'segment')}",
-                          encoding)
+                          encoding, hint="; or, if it is the whole translated article, add --align to "
+                          "align its sentences to the segments")
     corpus, segments = score_lines(
         hyps, refs, metrics, n_bootstrap=n_bootstrap, seed=seed, indices=[p.segment.index for p in pairs]
     )
@@ -353,7 +354,7 @@ def _seeded(seed: int | None) -> Iterator[None]:
 
 
 def _read_refs(
-    paths: Sequence[str | Path], expected: int, hyp_side: str, encoding: str | None = None
+    paths: Sequence[str | Path], expected: int, hyp_side: str, encoding: str | None = None, hint: str = ""
 ) -> list[list[str]]:
     if not paths:
         raise UsageError("give at least one reference file (--ref), or --ref-from-tm")
@@ -363,7 +364,7 @@ def _read_refs(
         if len(lines) != expected:
             raise InputError(
                 f"{path} has {_n(len(lines), 'line')} but {hyp_side}; give one reference line per "
-                "segment, in order"
+                f"segment, in order{hint}"
             )
         refs.append(lines)
     return refs
@@ -382,8 +383,9 @@ def _with(s: ScoredSegment, **changes) -> ScoredSegment:
 
 
 def _n(count: int, noun: str) -> str:
-    plural = {"hypothesis": "hypotheses"}.get(noun, noun + "s")
-    return f"{count} {noun if count == 1 else plural}"
+    from .terminal import plural
+
+    return plural(count, noun)
 
 
 def _first(numbers: list[int], k: int = 5) -> str:

@@ -201,3 +201,93 @@ def test_an_error_in_the_last_unit_imports_nothing(memory, tmp_path, last):
     path = tmp_path / "last-is-bad.tmx"
     path.write_text(text, encoding="utf-8")
     assert_refused(invoke(tm, "tm", "import", path), f"{path}:")
+
+
+# -- Entity declarations are refused before any parser reads the file (issue 13) -------------
+# Whether libxml2 expands, counts or refuses entities changes between lxml releases (6.2 stops
+# billion-laughs with its own amplification limit and a message naming a C function). tmtool reads
+# the prolog itself first, so the refusal and its words are the same whatever lxml is installed.
+
+
+def _wide(text: str, codec: str, bom: bytes = b"") -> bytes:
+    return bom + text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode(codec)
+
+
+@pytest.mark.parametrize("codec, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b""), ("utf-8", b"\xef\xbb\xbf")])
+def test_billion_laughs_in_any_encoding_is_refused_by_tmtool_not_the_parser(memory, tmp_path, codec, bom):
+    tm, _ = memory
+    text = (HOSTILE / "billion-laughs.tmx").read_text(encoding="utf-8")
+    path = tmp_path / f"laughs-{codec}.tmx"
+    path.write_bytes(_wide(text, codec, bom) if codec != "utf-8" else bom + text.encode())
+    r = invoke(tm, "tm", "import", path)
+    assert_refused(r, f"{path}:2: the DOCTYPE declares entities; refused", "TMX needs none")
+    assert "xmlCtxt" not in r.output and "amplification" not in r.output
+
+
+def test_the_prolog_is_checked_before_the_parser_gets_a_byte():
+    import io
+
+    from tmtool.errors import FormatError
+    from tmtool.formats.xmlsource import XmlSource
+
+    src = XmlSource(io.BytesIO((HOSTILE / "billion-laughs.tmx").read_bytes()), "b.tmx", True, what="TMX")
+    with pytest.raises(FormatError, match=r"^b\.tmx:2: the DOCTYPE declares entities; refused"):
+        src.read(64)  # the parser's first read: nothing has been handed over yet
+    assert src.bytes == 0
+
+
+@pytest.mark.parametrize("prolog, refused", [
+    ('<!DOCTYPE tmx SYSTEM "tmx14.dtd">', False),
+    ('<!-- <!ENTITY x "y"> is only a comment -->\n<!DOCTYPE tmx>', False),
+    ('<!DOCTYPE tmx [ <!-- <!ENTITY x "y"> --> <!ELEMENT tmx ANY> ]>', False),
+    ('<!DOCTYPE tmx [ <!ATTLIST tmx a CDATA "<!ENTITY in a default"> ]>', False),
+    ('<!DOCTYPE tmx [\n<!ENTITY % x SYSTEM "file:///etc/passwd"> %x; ]>', True),
+    ('<!DOCTYPE tmx [<!ENTITY e SYSTEM "http://127.0.0.1:9/x">]>', True),
+    ("<!DOCTYPE tmx PUBLIC 'a]' 'b>' [<!ENTITY e 'x'>]>", True),
+])
+def test_check_prolog_reads_the_doctype_as_xml_does(prolog, refused):
+    from tmtool.errors import FormatError
+    from tmtool.formats.xmlsource import check_prolog
+
+    data = f'<?xml version="1.0" encoding="UTF-8"?>\n{prolog}\n<tmx version="1.4"/>'.encode()
+    if refused:
+        with pytest.raises(FormatError, match="the DOCTYPE declares entities"):
+            check_prolog(data, "p.tmx")
+    else:
+        assert check_prolog(data, "p.tmx") is True
+    # Cut anywhere before the root element, the check asks for more instead of guessing.
+    cut = data.index(b"<tmx version")
+    for end in (10, cut // 2, cut - 1):
+        try:
+            assert check_prolog(data[:end], "p.tmx", final=False) is False
+        except FormatError:
+            assert refused
+
+
+def test_a_prolog_over_the_limit_is_refused(memory, tmp_path):
+    tm, _ = memory
+    path = tmp_path / "big-prolog.tmx"
+    path.write_text(tmx(GOOD, doctype="<!DOCTYPE tmx [" + "<!-- padding -->" * 80_000 + "]>\n"), encoding="utf-8")
+    assert_refused(invoke(tm, "tm", "import", path), f"{path}: a prolog", "1 MB", "refused")
+
+
+def test_parser_limit_errors_are_in_tmtools_words():
+    # Each limit message libxml2 has used, mapped to a sentence without its C API names.
+    from types import SimpleNamespace
+
+    from tmtool.formats.xmlsource import syntax_error
+
+    src = SimpleNamespace(blank=False, eof=False, declared=None, ends_at=lambda *a: False)
+    for msg, words in [
+        ("Maximum entity amplification factor exceeded, see xmlCtxtSetMaxAmplification.", "entity references"),
+        ("Excessive depth in document: 256 use XML_PARSE_HUGE option", "nested more than 256"),
+        ("xmlSAX2Characters: huge text node", "a text of more than"),
+        ("AttValue length too long", "attribute value too long"),
+        ("Huge input lookup", "size limit of the safe XML parser"),
+    ]:
+        err = SimpleNamespace(message=msg, line=7, column=1, type_name="ERR_RESOURCE_LIMIT", level_name="FATAL")
+        e = syntax_error("x.tmx", SimpleNamespace(msg=msg, lineno=7, position=(7, 1)),
+                         SimpleNamespace(error_log=[err]), src, 7)
+        text = str(e)
+        assert text.startswith("x.tmx:7: ") and words in text, text
+        assert "xml" not in text.replace("XML", "").lower() and "HUGE" not in text, text

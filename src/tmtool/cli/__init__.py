@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from .. import __version__
 from ..config import default_tm_path, tm_location
 from ..errors import TmtoolError, UsageError
+from ..terminal import for_stream, printable
 
 
 class TmtoolGroup(click.Group):
@@ -30,7 +33,7 @@ class TmtoolGroup(click.Group):
         except TmtoolError as e:
             # One line, whatever the error; a usage error (options that do not fit together)
             # exits 2 like click's own, without repeating the usage lines above it.
-            error = click.ClickException(str(e))
+            error = click.ClickException(printable(str(e)))
             error.exit_code = e.exit_code if e.exit_code in (1, 2) else 1
             raise error from None
         except BrokenPipeError:
@@ -84,31 +87,50 @@ def tm_exists(ctx: click.Context) -> bool:
 
 def write_output(path: str, text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` (``-`` is stdout) atomically: a reader never sees half a file."""
-    import tempfile  # here, not at start-up: ~10 ms of `tmtool --help` (issue 8)
-
     if path == "-":
         if encoding == "utf-8":
-            click.echo(text, nl=False)
-        else:  # UTF-16/32 (an input's byte-order mark): bytes, whatever the terminal's encoding
+            click.echo(for_stream(text), nl=False, color=True)  # a document to a terminal: its escapes shown, not run
+        else:  # UTF-16/32 (an input's byte-order mark, issue 20): bytes, whatever the terminal's encoding
             click.get_binary_stream("stdout").write(text.encode(encoding))
         return
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{path} is a directory; give -o a file name")
-    if is_special(target):
-        try:
-            with open(target, "w", encoding=encoding, newline="") as f:
-                f.write(text)
-        except OSError as e:
-            raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+    with output_stream(path, encoding=encoding) as f:
+        f.write(text)
+
+
+@contextmanager
+def output_stream(path: str, newline: str | None = "", encoding: str = "utf-8") -> Iterator[TextIO]:
+    """The stream ``-o PATH`` writes to: stdout for ``-``, else :func:`tmtool.atomicfile.atomic_open`
+    (the file appears whole, with the umask's mode, or an existing file's). A failure is one line."""
+    if path == "-":
+        yield _Shown(sys.stdout) if sys.stdout.isatty() else sys.stdout
         return
+    from ..atomicfile import atomic_open
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".tmtool-")
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            f.write(text)
-        os.replace(tmp, target)
+        with atomic_open(path, newline=newline, encoding=encoding) as f:
+            yield f
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory; give -o a file name") from None
+    except BrokenPipeError:
+        raise
     except OSError as e:
         raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+
+
+class _Shown:
+    """A terminal as a text stream: what is written has its control characters made visible."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(printable(text))
+
+
+def echo(message: str | None = None, *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for everything tmtool shows a person: text from the memory or the input has
+    its control characters made visible (:func:`tmtool.terminal.printable`; issue 14)."""
+    click.echo(None if message is None else printable(str(message)), err=err, nl=nl)
 
 
 def terminal_width(default: int) -> int:
@@ -118,10 +140,4 @@ def terminal_width(default: int) -> int:
     return shutil.get_terminal_size((default, 20)).columns
 
 
-def is_special(target: Path) -> bool:
-    """True for an output path that exists but is no regular file (/dev/null, /dev/stdout, a
-    FIFO): it is written into, since replacing it would put a plain file in the device's place."""
-    return target.exists() and not target.is_file()
-
-
-from . import align, model, pairs, report, review, score, segment, tm, translate  # noqa: E402,F401  (they register on `cli`)
+from . import align, model, pairs, report, review, score, segment, serve, tm, translate, glossary, qa  # noqa: E402,F401  (they register on `cli`)

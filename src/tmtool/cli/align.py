@@ -12,7 +12,8 @@ import click
 from ..config import current_user, default_model
 from ..errors import UsageError
 from ..textio import read_text
-from . import cli, open_tm, terminal_width, tm_exists
+from ..terminal import for_stream, plural
+from . import cli, echo, open_tm, terminal_width, tm_exists
 from .segment import make_segmenter, segmenter_options
 from .translate import _tsv_cell, unit_options
 
@@ -111,10 +112,10 @@ def align(
         if tm is not None:
             tm.close()
     if dry_run or fmt:
-        click.echo(render(result, fmt or "table"), nl=False)
+        click.echo(for_stream(render(result, fmt or "table")), nl=False, color=True)  # data: exact when piped
     for note in notes:
-        click.echo(note, err=True)
-    click.echo(summary(name, result, stored, reused, min_confidence), err=True)
+        echo(note, err=True)
+    echo(summary(name, result, stored, reused, min_confidence), err=True)
     if stored is not None:
         _list_low(name, result)
 
@@ -123,7 +124,7 @@ def _load(backend: str, model: str, device: str):
     from ..translate import get_translator
 
     if sys.stderr.isatty():
-        click.echo(f"Loading {model} for the MT-assisted scorer ...", err=True)
+        echo(f"Loading {model} for the MT-assisted scorer ...", err=True)
     return get_translator(backend, model=model, device=device)
 
 
@@ -185,17 +186,17 @@ def summary(name: str, result, stored, reused: int, min_confidence: float) -> st
         kinds[b.kind] = kinds.get(b.kind, 0) + 1
     how = "length and shared names/numbers" if a.scorer == "length" else f"MT ({result.model})"
     if a.scorer == "mt" and reused:
-        how += f", {reused} translations reused from the TM"
+        how += f", {plural(reused, 'translation')} reused from the TM"
     shape = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
-    line = (f"{name}: {len(a.source)} source and {len(a.target)} target sentences aligned by {how}: "
+    line = (f"{name}: {len(a.source)} source and {plural(len(a.target), 'target sentence')} aligned by {how}: "
             f"{shape}")
     if stored is None:
         return line + " (dry run: nothing stored)"
-    line += f"; {stored.stored} pairs stored as aligned drafts"
+    line += f"; {plural(stored.stored, 'pair')} stored as aligned drafts"
     if stored.below_threshold:
         line += f", {stored.below_threshold} under confidence {min_confidence:g} left out"
     if stored.unlinked:
-        line += f"; {stored.unlinked} source segments have no pair"
+        line += f"; {plural(stored.unlinked, 'source segment')} without a pair"
     return line
 
 
@@ -206,7 +207,7 @@ def _list_low(name: str, result) -> None:
     low = [(b, s, t) for b, s, t in result.alignment.pairs() if b.confidence < REVIEW_BELOW]
     if not low:
         return
-    click.echo(f"{len(low)} pairs have a confidence under {REVIEW_BELOW}; review them first "
+    echo(f"{plural(len(low), 'pair')} with a confidence under {REVIEW_BELOW}; review them first "
                f"(tmtool review --doc {name}):", err=True)
     for b, s, _ in sorted(low, key=lambda x: x[0].confidence)[:10]:
-        click.echo(f"  #{b.src[0] + 1:<4} {b.kind}  {b.confidence:.2f}  {textwrap.shorten(s, 70)}", err=True)
+        echo(f"  #{b.src[0] + 1:<4} {b.kind}  {b.confidence:.2f}  {textwrap.shorten(s, 70)}", err=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..config import default_model
-from . import cli, open_tm
+from ..terminal import plural
+from . import cli, echo, open_tm
 
 
 @cli.group()
@@ -40,10 +41,10 @@ def fetch(name):
     name = name or default_model()
     cached = hub.cached_snapshot(name) if hub.offline_mode() else None
     if cached is not None:  # offline by choice: what is there is what translate will use
-        click.echo(f"{name}: already cached in {cached} (HF_HUB_OFFLINE is set: no newer revision looked for)")
+        echo(f"{name}: already cached in {cached} (HF_HUB_OFFLINE is set: no newer revision looked for)")
         return
     path = hub.fetch(name)
-    click.echo(f"{name}: cached in {path}")
+    echo(f"{name}: cached in {path}")
 
 
 @model.command()
@@ -80,10 +81,10 @@ def convert(name, compute_type, device, force):
 
     def notify(message):
         told.append(message)
-        click.echo(message, err=True)
+        echo(message, err=True)
 
     path = ct2.convert_model(name, compute_type, device=device, force=force, notify=notify, option="NAME")
-    click.echo(f"{name}: {'converted into' if told else 'already converted in'} {path}")
+    echo(f"{name}: {'converted into' if told else 'already converted in'} {path}")
 
 
 @model.command()
@@ -131,20 +132,20 @@ def info(name, as_json):
          "created": meta.get("created")} if meta else None
     )
     if as_json:
-        click.echo(json.dumps(data))
+        echo(json.dumps(data))
         return
     for key, value in data.items():
         if key not in ("converted", "shortlist"):
-            click.echo(f"{key:24} {value}")
+            echo(f"{key:24} {value}")
     if not copies:
-        click.echo(f"{'converted':24} none (tmtool model convert {name})")
+        echo(f"{'converted':24} none (tmtool model convert {name})")
     for c in copies:
-        click.echo(f"{'converted':24} {c.compute_type:12} {c.size_bytes / 1e6:8.1f} MB  {c.path}")
+        echo(f"{'converted':24} {c.compute_type:12} {c.size_bytes / 1e6:8.1f} MB  {c.path}")
     if meta:
-        click.echo(f"{'shortlist':24} {default_shortlist} ({_pairs(meta.get('pairs', 0))} of "
+        echo(f"{'shortlist':24} {default_shortlist} ({_pairs(meta.get('pairs', 0))} of "
                    f"{meta.get('data') or '?'}, {meta.get('created', '?')})")
     else:
-        click.echo(f"{'shortlist':24} none (tmtool model shortlist {name} --from-tm)")
+        echo(f"{'shortlist':24} none (tmtool model shortlist {name} --from-tm)")
 
 
 @model.command()
@@ -222,22 +223,22 @@ def shortlist(ctx, name, from_tm, from_files, fmt, output, per_token, frequent, 
             itertools.islice(pairs(), max_pairs), model_dir, out, model=name, data=described,
             per_token=per_token, frequent=frequent, min_count=min_count,
         )
-    click.echo(
+    echo(
         f"{out}: {_pairs(info.pairs)}, {info.source_tokens:,} source tokens with "
         f"{info.mean_candidates:.1f} candidates each on average, {info.frequent} always"
     )
     if check:
         result = sl.check_shortlist(name, out, sample[:check], beams=beams, threads=threads, device="cpu")
         share = result.same / result.sentences if result.sentences else 0.0
-        click.echo(
+        echo(
             f"check: {result.same} of {result.sentences} held-out sentences translated the same as "
             f"without it ({share:.1%}); "
             f"{result.full_seconds:.1f} s without, {result.shortlist_seconds:.1f} s with "
             f"({result.full_seconds / max(result.shortlist_seconds, 1e-9):.2f}x)"
         )
         for source, full, short in result.differences:
-            click.echo(f"  differs: {source}\n    without: {full}\n    with:    {short}")
-    click.echo(f"use it: tmtool translate INPUT --shortlist {out}")
+            echo(f"  differs: {source}\n    without: {full}\n    with:    {short}")
+    echo(f"use it: tmtool translate INPUT --shortlist {out}")
 
 
 def _pairs(n: int) -> str:
@@ -277,15 +278,17 @@ def prune(dry_run):
     ct2_version = _ct2_version()  # without CTranslate2 only vanished models are certainly stale
     stale = ct2_cache.stale_entries(ct2_version)
     for entry in stale:
-        click.echo(f"{'would remove' if dry_run else 'removed'} {entry.path} "
+        echo(f"{'would remove' if dry_run else 'removed'} {entry.path} "
                    f"({entry.size_bytes / 1e6:.1f} MB): {entry.reason}")
         if not dry_run:
             shutil.rmtree(entry.path, ignore_errors=True)
     total = sum(e.size_bytes for e in stale) / 1e6
     if stale:
-        click.echo(f"{len(stale)} {'would be' if dry_run else 'were'} removed, {total:.1f} MB")
+        n = len(stale)
+        echo(f"{plural(n, 'copy', 'copies')} {'would be' if dry_run else 'was' if n == 1 else 'were'} "
+             f"removed, {total:.1f} MB")
     else:
-        click.echo(f"nothing stale in {ct2_cache.cache_root()}")
+        echo(f"nothing stale in {ct2_cache.cache_root()}")
 
 
 def _ct2_version() -> str | None:

@@ -7,7 +7,8 @@ import json
 import click
 
 from ..errors import NotFound
-from . import cli, open_tm, terminal_width
+from ..terminal import for_stream, plural
+from . import cli, echo, open_tm, terminal_width
 from .translate import _tsv_cell
 
 
@@ -43,14 +44,14 @@ def pairs(ctx, doc_name, fmt):
         rows = [_row(p, fuzzy.get(p.segment.index)) for p in tm.pairs(doc_name)]
     if fmt == "jsonl":
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            echo(json.dumps(row, ensure_ascii=False))
     elif fmt == "tsv":
         columns = list(rows[0]) if rows else ["index"]
         click.echo("\t".join(columns))
-        for row in rows:
-            click.echo("\t".join(_tsv_cell(row[c]) for c in columns))
+        for row in rows:  # data: exact when piped, escapes shown on a terminal
+            click.echo(for_stream("\t".join(_tsv_cell(row[c]) for c in columns)), color=True)
     else:
-        click.echo(_table(doc_name, rows))
+        echo(_table(doc_name, rows))
 
 
 def _row(pair, fuzzy=None) -> dict:
@@ -77,7 +78,7 @@ def _table(doc_name: str, rows: list[dict]) -> str:
 
     width = max(60, terminal_width(100))
     col = (width - 8) // 2
-    out = [f"{doc_name}: {len(rows)} segments"]
+    out = [f"{doc_name}: {plural(len(rows), 'segment')}"]
     for row in rows:
         meta = f"#{row['index'] + 1}  {row['origin'] or 'untranslated'}"
         if row["status"]:
@@ -111,10 +112,11 @@ def docs(ctx, as_json):
         documents = tm.documents()
     for d in documents:
         if as_json:
-            click.echo(json.dumps({"name": d.name, "segments": d.segment_count, "src_lang": d.src_lang,
+            echo(json.dumps({"name": d.name, "segments": d.segment_count, "src_lang": d.src_lang,
                                    "tgt_lang": d.tgt_lang, "updated_at": d.updated_at,
                                    "content_hash": d.content_hash}, ensure_ascii=False))
         else:
-            click.echo(f"{d.updated_at}  {d.segment_count:5d} segments  {d.src_lang}->{d.tgt_lang}  {d.name}")
+            echo(f"{d.updated_at}  {d.segment_count:5d} segment{'' if d.segment_count == 1 else 's'}  "
+                 f"{d.src_lang}->{d.tgt_lang}  {d.name}")
     if not documents and not as_json:
-        click.echo("no documents yet", err=True)
+        echo("no documents yet", err=True)

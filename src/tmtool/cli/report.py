@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import cli, open_tm, write_output
+from ..terminal import plural
+from . import cli, echo, open_tm, write_output
 from .review import resolve_doc
 
 
@@ -31,4 +32,4 @@ def report(ctx, doc_name, output):
         data = collect(tm, resolve_doc(tm, doc_name))
     write_output(output, render_html(data))
     if output != "-":
-        click.echo(f"{output}: report of {data.document.name} ({len(data.pairs)} pairs)", err=True)
+        echo(f"{output}: report of {data.document.name} ({plural(len(data.pairs), 'pair')})", err=True)

@@ -11,7 +11,8 @@ import click
 from ..config import current_user
 from ..errors import NotFound, UsageError
 from ..records import ORIGINS, STATUSES
-from . import cli, open_tm, terminal_width
+from ..terminal import plural
+from . import cli, echo, open_tm, terminal_width
 from .pairs import pairs
 
 ORIGIN_CHOICES = (*ORIGINS, "tm")
@@ -67,12 +68,14 @@ def resolve_unit(tm, tu_id: int | None, doc_name: str | None, segment: int | Non
 @click.option("--origin", "origins", multiple=True, type=click.Choice(ORIGIN_CHOICES), help=_ORIGIN_HELP)
 @click.option("--worst-first", is_flag=True, help="Lowest sentence chrF first (run `tmtool score` before).")
 @click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@click.option("--qa", "qa_first", is_flag=True, help="Pairs with QA findings first (run `tmtool qa` before).")
 @click.pass_context
-def review(ctx, doc_name, statuses, origins, worst_first, author):
+def review(ctx, doc_name, statuses, origins, worst_first, author, qa_first):
     """Review a document's pairs one at a time.
 
     Each pair shows its source, target, origin (and model), status, the best fuzzy match the
-    memory had for it, and once `tmtool score` has run, its reference and sentence scores.
+    memory had for it, and once `tmtool score` has run, its reference and sentence scores;
+    the findings of the last `tmtool qa` and the pair's glossary terms.
     Keys: a accept (approved), e edit on one line, E edit in $EDITOR, r reject, s skip,
     b back, q quit, ? help. An edit becomes a human target (approved); the old text stays in
     the pair's history (`tmtool pairs show TU_ID`).
@@ -83,7 +86,9 @@ def review(ctx, doc_name, statuses, origins, worst_first, author):
     Example:
         tmtool review
         tmtool review --doc antara-2022-09-15-xi-aliyev.id.txt --origin mt --worst-first
+        tmtool qa && tmtool review --qa
     """
+    from ..qa.view import findings_first, review_notes
     from ..review import recorded_suggestions, run_review, select_pairs
 
     statuses = None if "any" in statuses else (statuses or ("draft",))
@@ -91,27 +96,29 @@ def review(ctx, doc_name, statuses, origins, worst_first, author):
         name = resolve_doc(tm, doc_name)
         items = select_pairs(tm, name, statuses=statuses, origins=origins or None, worst_first=worst_first)
         if not items:
-            click.echo(f"{name}: no pairs to review with these filters.")
+            echo(f"{name}: no pairs to review with these filters.")
             return
+        if qa_first:
+            items = findings_first(items, tm, name)
         scored = sum(bool(p.scores) for p in items)
         if worst_first and not scored:
-            click.echo("note: no stored scores yet (run `tmtool score`); keeping document order", err=True)
-        click.echo(f"{name}: {len(items)} pairs to review. ? shows the keys; q quits, and every "
+            echo("note: no stored scores yet (run `tmtool score`); keeping document order", err=True)
+        echo(f"{name}: {plural(len(items), 'pair')} to review. ? shows the keys; q quits, and every "
                    "decision is saved as you go.")
         summary = run_review(
-            tm, items, read=_read, write=click.echo, edit_long=_edit, author=author or current_user(),
+            tm, items, read=_read, write=echo, edit_long=_edit, author=author or current_user(),
             suggest=recorded_suggestions(tm, name),
-            width=min(120, terminal_width(100)),
+            width=min(120, terminal_width(100)), notes=review_notes(tm, name),
         )
-    click.echo("")
-    click.echo(summary.describe())
+    echo("")
+    echo(summary.describe())
 
 
 def _read(prompt: str) -> str | None:
     try:
         return click.prompt(prompt, default="", show_default=False, prompt_suffix="")
     except click.Abort:  # end of input or Ctrl-C: everything decided is already saved
-        click.echo("")
+        echo("")
         return None
 
 
@@ -151,7 +158,7 @@ def show(ctx, tu_id, doc_name, segment, as_json):
                 if p.segment.index == idx and p.scores:
                     scores[(doc, idx)] = p.scores
     if as_json:
-        click.echo(json.dumps({
+        echo(json.dumps({
             "unit": asdict(unit),
             "segments": [{"document": d, "index": i} for d, i in uses],
             "scores": [
@@ -162,7 +169,7 @@ def show(ctx, tu_id, doc_name, segment, as_json):
             "history": [asdict(h) for h in history],
         }, ensure_ascii=False))
         return
-    click.echo(_describe_unit(unit, uses, scores, history))
+    echo(_describe_unit(unit, uses, scores, history))
 
 
 def _describe_unit(unit, uses, scores, history) -> str:
@@ -220,7 +227,7 @@ def set_status(ctx, status, doc_name, origins, statuses, author):
         )
     total = sum(changed.values())
     detail = ", ".join(f"{n} {old}" for old, n in sorted(changed.items()))
-    click.echo(f"{doc_name}: {total} pair{'s' if total != 1 else ''} set to {status}"
+    echo(f"{doc_name}: {plural(total, 'pair')} set to {status}"
                + (f" (were: {detail})" if detail else ""))
 
 
@@ -248,7 +255,7 @@ def edit(ctx, tu_id, doc_name, segment, target, status, author):
         tu_id = resolve_unit(tm, tu_id, doc_name, segment)
         before = tm.get_unit(tu_id)
         unit = tm.edit_target(tu_id, target, author=author or current_user(), status=status)
-    click.echo(describe_edit(before, unit, target))
+    echo(describe_edit(before, unit, target))
 
 
 def describe_edit(before, unit, target: str) -> str:

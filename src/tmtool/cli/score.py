@@ -8,7 +8,8 @@ import textwrap
 import click
 
 from ..errors import UsageError
-from . import cli, open_tm
+from ..terminal import plural
+from . import cli, echo, open_tm
 from .review import resolve_doc
 
 
@@ -75,24 +76,24 @@ def score(ctx, refs, align, ref_from_tm, doc_name, hyp, metrics, confidence, con
                 result = scoring.score_document(tm, name, refs, width=width, align=align,
                                                 encoding=encoding, **options)
     if as_json:
-        click.echo(json.dumps(_as_json(result, worst, width), ensure_ascii=False, indent=1))
+        echo(json.dumps(_as_json(result, worst, width), ensure_ascii=False, indent=1))
         return
-    click.echo(_header(result, hyp))
+    echo(_header(result, hyp))
     for c in result.corpus:
-        click.echo(c.format(width))
+        echo(c.format(width))
     _print_worst(result, worst)
 
 
 def _header(result, hyp) -> str:
     what = hyp if hyp else result.document
     refs = ", ".join(result.references)
-    line = f"{what}: {len(result.segments)} segments scored against {refs}"
+    line = f"{what}: {plural(len(result.segments), 'segment')} scored against {refs}"
     if result.ref_kind == "tm":
         how = {k: sum(s.how == k for s in result.segments) for k in ("accepted", "edited", "tm")}
         line += (f" ({how['accepted']} accepted as the model wrote them, {how['edited']} edited, "
                  f"{how['tm']} from other approved units; {result.unscored} not yet approved)")
     if result.ref_kind == "aligned":
-        line += f" (aligned; {result.unscored} segments left unaligned and not scored)"
+        line += f" (aligned; {plural(result.unscored, 'segment')} left unaligned and not scored)"
     return line
 
 
@@ -100,17 +101,17 @@ def _print_worst(result, n: int) -> None:
     worst = result.worst(n)
     if not worst:
         return
-    click.echo("")
-    click.echo(f"Worst {len(worst)} by sentence BLEU:")
+    echo("")
+    echo(f"Worst {len(worst)} by sentence BLEU:")
     for s in worst:
         figures = "  ".join(f"{m} {v.score:5.1f}" for m, v in s.scores.items())
         unit = f"  unit {s.tu_id}" if s.tu_id is not None else ""
-        click.echo(f"  #{s.index + 1:<4} {figures}{unit}")
+        echo(f"  #{s.index + 1:<4} {figures}{unit}")
         for label, text in (("hyp", s.hypothesis), *(("ref", r) for r in s.refs)):
             body = textwrap.wrap(text, 88, break_on_hyphens=False) or [""]
-            click.echo(f"        {label}  {body[0]}")
+            echo(f"        {label}  {body[0]}")
             for more in body[1:]:
-                click.echo(f"             {more}")
+                echo(f"             {more}")
 
 
 def _as_json(result, worst: int, width: int) -> dict:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from ..errors import UsageError
-from . import cli, is_special, open_tm
+from ..terminal import plural
+from . import cli, echo, open_tm, output_stream
 
 FORMATS = ("tmx", "tsv", "jsonl")
 STATUSES = ("draft", "approved", "rejected")
@@ -58,12 +57,12 @@ def import_(ctx, files, fmt, src_lang, tgt_lang, status, encoding):
         for path in files:
             report = memory.import_file(path, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang,
                                         status=status, progress=_progress(path), encoding=encoding)
-            click.echo(_import_summary(report))
+            echo(_import_summary(report))
 
 
 def _import_summary(r) -> str:
     pair = f" ({r.src_lang}->{r.tgt_lang})" if r.src_lang and r.tgt_lang else ""
-    line = f"{r.path}: {r.read} units{pair}, {r.added} added, {r.merged} merged, {r.seconds:.1f} s"
+    line = f"{r.path}: {plural(r.read, 'unit')}{pair}, {r.added} added, {r.merged} merged, {r.seconds:.1f} s"
     for why, n in r.skipped.items():
         line += f"; skipped {n} {why}"
     return line
@@ -74,7 +73,7 @@ def _progress(path):
         return None
 
     def show(n: int) -> None:
-        click.echo(f"\r{path}: {n} units ...", nl=False, err=True)
+        echo(f"\r{path}: {plural(n, 'unit')} ...", nl=False, err=True)
 
     return show
 
@@ -103,47 +102,11 @@ def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
         suffix = Path(output).suffix.lower().lstrip(".")
         fmt = suffix if suffix in FORMATS else "tmx"
     with open_tm(ctx, create=False) as memory:
-        with _atomic_output(output) as out:
+        with output_stream(output, newline="\n") as out:
             n = memory.export(out, fmt, status=status or None, doc=doc_name, src_lang=src_lang,
                               tgt_lang=tgt_lang)
     if output != "-":
-        click.echo(f"{output}: {n} units ({fmt})", err=True)
-
-
-class _atomic_output:
-    """A text stream to ``path`` that replaces the file only when complete (``-``: stdout)."""
-
-    def __init__(self, path: str):
-        self.path, self.tmp, self.f = path, None, None
-
-    def __enter__(self):
-        import tempfile
-
-        if self.path == "-":
-            return sys.stdout
-        target = Path(self.path)
-        if target.is_dir():
-            raise UsageError(f"{self.path} is a directory; give -o a file name")
-        try:
-            if is_special(target):  # /dev/null, a FIFO: write into it, never replace it
-                self.f = open(target, "w", encoding="utf-8", newline="\n")
-                return self.f
-            fd, self.tmp = tempfile.mkstemp(dir=str(target.parent) or ".", prefix=".tmtool-")
-        except OSError as e:
-            raise click.ClickException(f"cannot write {self.path}: {e.strerror or e}") from None
-        self.f = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-        return self.f
-
-    def __exit__(self, exc_type, *exc):
-        if self.f is None:
-            return
-        self.f.close()
-        if self.tmp is None:
-            return
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
+        echo(f"{output}: {plural(n, 'unit')} ({fmt})", err=True)
 
 
 @tm.command()
@@ -195,11 +158,11 @@ def search(ctx, text, min_score, limit, concordance, side, src_lang, tgt_lang, p
         row["source"] = display_text(unit.source, codes.get("source"))
         row["target"] = display_text(unit.target, codes.get("target"))
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            echo(json.dumps(row, ensure_ascii=False))
         else:
-            click.echo(_match_block(row))
+            echo(_match_block(row))
     if not rows and not as_json:
-        click.echo("no match" if not concordance else "not found", err=True)
+        echo("no match" if not concordance else "not found", err=True)
 
 
 def _match_block(row: dict) -> str:
@@ -207,10 +170,24 @@ def _match_block(row: dict) -> str:
     lines = [f"{head}tu {row['tu_id']} · {row['origin']} · {row['status']}",
              f"  {row['source']}", f"  → {row['target']}"]
     if row.get("diff") and row["score"] < 100:
-        shown = " ".join(w if op == "=" else f"[-{w}-]" if op == "-" else f"{{+{w}+}}"
-                         for op, w in row["diff"])
-        lines.append(f"  diff: {shown}")
+        lines.append(f"  diff: {_diff_text(row['diff'])}")
     return "\n".join(lines) + "\n"
+
+
+def _diff_text(diff) -> str:
+    """``Kalimat [-ini-]{+itu+}.``: runs joined by a space, except a replacement's two halves, before
+    closing punctuation and after an opening bracket, so the diff reads as the sentence does."""
+    shown, last = "", ""
+    for op, w in diff:
+        piece = w if op == "=" else f"[-{w}-]" if op == "-" else f"{{+{w}+}}"
+        replaced = last == "-" and op == "+"  # [-old-]{+new+}: one replacement, as git's word diff
+        glue = "" if not shown or replaced or w[:1] in _CLOSING or shown[-1] in _OPENING else " "
+        shown, last = shown + glue + piece, op
+    return shown
+
+
+_CLOSING = set(".,;:!?%)]}»”’…")
+_OPENING = set("([{«“‘")
 
 
 @tm.command()
@@ -227,20 +204,32 @@ def stats(ctx, as_json):
     with open_tm(ctx, create=False) as memory:
         s = memory.stats()
     if as_json:
-        click.echo(json.dumps(s, ensure_ascii=False))
+        echo(json.dumps(s, ensure_ascii=False))
         return
-    lines = [f"{s['path']}: {s['units']} units, {s['documents']} documents ({s['segments']} segments), "
+    lines = [f"{s['path']}: {plural(s['units'], 'unit')}, {plural(s['documents'], 'document')} "
+             f"({plural(s['segments'], 'segment')}), "
              f"{s['file_bytes'] / 1e6:.1f} MB"]
     for p in s["pairs"]:
-        lines.append(f"  {p['src_lang']}->{p['tgt_lang']}: {p['units']} units")
+        lines.append(f"  {p['src_lang']}->{p['tgt_lang']}: {plural(p['units'], 'unit')}")
     lines.append("  origin: " + (", ".join(f"{k} {v}" for k, v in s["origins"].items()) or "none"))
     lines.append("  status: " + (", ".join(f"{k} {v}" for k, v in s["statuses"].items()) or "none"))
     lines.append(f"  sources with several targets: {s['sources_with_several_targets']} "
-                 f"({s['extra_targets']} extra units)")
+                 f"({plural(s['extra_targets'], 'extra unit')})")
     fi = s["fuzzy_index"]
-    lines.append(f"  fuzzy index: units up to id {fi['indexed_up_to']}, {fi['pending']} waiting")
+    lines.append("  fuzzy index: " + _fuzzy_index_state(s["units"], fi["pending"]))
     lines.append(f"  schema: {s['schema']}")
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
+
+
+def _fuzzy_index_state(units: int, pending: int) -> str:
+    """The fuzzy index's state in a user's words (issue 14: not "units up to id 0, 22 waiting")."""
+    from ..memory.fuzzy import FOLD_MIN
+
+    if not pending:
+        return f"up to date ({plural(units, 'unit')})"
+    indexed = max(0, units - pending)
+    return (f"{indexed:,} of {plural(units, 'unit')} indexed; searches read the other {pending:,} one by one "
+            f"(complete, a little slower) until {FOLD_MIN:,} are waiting or the next tm import indexes them")
 
 
 @tm.command()
@@ -271,12 +260,19 @@ def copy(ctx, src, dst):
         counts = copy_memory(source, target, progress=show)
         where = target.path
     if show:
-        click.echo("", err=True)
-    click.echo(f"{where}: copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+        echo("", err=True)
+    echo(f"{where}: copied " + ", ".join(plural(n, *_ROWS.get(table, (table, table)))
+                                         for table, n in counts.items()))
+
+
+# What one row of each table is, for `tm copy`'s counts ("1 unit", "3 history entries").
+_ROWS = {"units": ("unit", "units"), "documents": ("document", "documents"), "segments": ("segment", "segments"),
+         "history": ("history entry", "history entries"), "segment_scores": ("segment score", "segment scores"),
+         "doc_scores": ("document score", "document scores")}
 
 
 def _progress_rows():
     def show(table: str, n: int) -> None:
-        click.echo(f"\r{table}: {n} rows ...", nl=False, err=True)
+        echo(f"\r{table}: {n} rows ...", nl=False, err=True)
 
     return show

@@ -11,7 +11,8 @@ import click
 from ..errors import InputError, UsageError
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
 from ..textio import read_text_and_bom
-from . import cli, open_tm, tm_exists, write_output
+from ..terminal import plural
+from . import cli, echo, open_tm, tm_exists, write_output
 from .segment import segmenter_options, make_segmenter
 
 FORMATS = ("text", "jsonl", "tsv")
@@ -106,10 +107,10 @@ def translate(
 
     def load():
         if _interactive():
-            click.echo(f"Loading {model} ...", err=True)
+            echo(f"Loading {model} ...", err=True)
         return get_translator(
             backend, model=model, device=device, beams=beams, threads=threads, compute_type=compute_type,
-            fixed_output_tokens=output_tokens, notify=lambda message: click.echo(message, err=True), **extra,
+            fixed_output_tokens=output_tokens, notify=lambda message: echo(message, err=True), **extra,
         )
 
     translator = load
@@ -134,10 +135,10 @@ def translate(
     write_output(output, rendered, out_encoding)
     if output == "-" and rendered and not rendered.endswith("\n") and sys.stdout.isatty():
         # Keep the summary off the document's last line without changing the document.
-        click.echo(err=True)
+        echo(err=True)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(summary(result), err=True)
+        echo(f"note: {note}", err=True)
+    echo(summary(result), err=True)
 
 
 def render(result, fmt: str) -> str:
@@ -161,11 +162,29 @@ def render(result, fmt: str) -> str:
     ]
     if fmt == "jsonl":
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    columns = ["index", "source", "target", "origin", "match", "tu_id"]
+    # The JSONL keys as columns (the README promises the same ones); a nested object is spread
+    # over one column per key: "fuzzy" becomes fuzzy_score and fuzzy_tu_id.
+    flat = [_flat(row) for row in rows]
+    columns = list(flat[0]) if flat else ["index"]
     lines = ["\t".join(columns)]
-    for row in rows:
+    for row in flat:
         lines.append("\t".join(_tsv_cell(row[c]) for c in columns))
     return "\n".join(lines) + "\n"
+
+
+def _flat(row: dict) -> dict:
+    """``{"fuzzy": {"score": 91, "tu_id": 3}}`` -> ``{"fuzzy_score": 91, "fuzzy_tu_id": 3}``."""
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, dict) or (value is None and key in _NESTED):
+            for sub in _NESTED.get(key, value or ()):
+                out[f"{key}_{sub}"] = (value or {}).get(sub)
+        else:
+            out[key] = value
+    return out
+
+
+_NESTED = {"fuzzy": ("score", "tu_id")}  # objects a row may hold, and their keys (when absent: None)
 
 
 def _tsv_cell(value) -> str:
@@ -180,7 +199,7 @@ def summary(result) -> str:
     distinct = result.distinct_translated
     extra = f" ({distinct} distinct)" if distinct != result.translated else ""
     return (
-        f"{result.document}: {len(result.segments)} segments, {result.reused} reused from the TM, "
+        f"{result.document}: {plural(len(result.segments), 'segment')}, {result.reused} reused from the TM, "
         f"{result.translated} translated by the model{extra}{model}, {result.seconds:.1f} s"
     )
 

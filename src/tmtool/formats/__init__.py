@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import IO
 
@@ -12,6 +13,10 @@ FORMATS = ("tmx", "tsv", "jsonl")
 #: paragraph; a bigger "segment" is a broken or hostile file, and would cost memory out of all
 #: proportion (the fuzzy index keeps every trigram of a source).
 MAX_SEGMENT_CHARS = 1_000_000
+# A BCP 47 tag's shape (RFC 5646 section 2.1, loosely): a primary subtag of letters (``i``/``x``
+# for the old irregular and private-use tags), then subtags of 1-8 letters or digits; ``_`` is
+# accepted because older tools write ``en_US``.
+_LANG_TAG = re.compile(r"^(?:[A-Za-z]{2,8}|[iIxX])(?:[-_][A-Za-z0-9]{1,8})*$")
 _SUFFIXES = {".tmx": "tmx", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -35,6 +40,9 @@ def unit_reader(
     """
     from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
 
+    for option, lang in (("--src", src_lang), ("--tgt", tgt_lang)):
+        if lang is not None and not is_lang_tag(lang):
+            raise UsageError(f"{option} {quoted(lang)} is not a language tag (like id or en-US)")
     if fmt == "tmx":
         from .tmx import TmxReader
 
@@ -59,4 +67,22 @@ def check_length(text: str, where: str, side: str) -> None:
         )
 
 
-__all__ = ["FORMATS", "MAX_SEGMENT_CHARS", "check_length", "detect_format", "unit_reader"]
+def is_lang_tag(code: str | None) -> bool:
+    """Whether ``code`` has the shape of a language tag (``id``, ``en-US``, ``zh_Hant``)."""
+    return bool(code) and _LANG_TAG.match(code.strip()) is not None
+
+
+def check_lang(code: str | None, where: str, what: str) -> None:
+    """Refuse a language (``what``: where it was found) that is not a language tag: a unit stored
+    under "!!" is found by no lookup and exported as a broken file (issue 14)."""
+    if code is not None and not is_lang_tag(code):
+        raise FormatError(f"{where}: {what} {quoted(code)} is not a language tag (like id or en-US)")
+
+
+def quoted(value: str) -> str:
+    """A value from a file as a message quotes it: escaped, and cut short if long."""
+    return repr(value[:40] + "..." if len(value) > 40 else value)
+
+
+__all__ = ["FORMATS", "MAX_SEGMENT_CHARS", "check_lang", "check_length", "detect_format", "is_lang_tag",
+           "unit_reader"]

@@ -17,7 +17,7 @@ from typing import IO, TextIO
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from ..textio import text_lines
-from . import check_length
+from . import check_lang, check_length
 from .inline import clean_text, native_text, segment_xml
 
 # A \u escape in the surrogate range: either half of a pair (fine) or a lone half (not text).
@@ -88,6 +88,8 @@ class JsonlReader:
         if not sides["source"].strip() or not sides["target"].strip():
             self.skipped["with an empty source or target"] = self.skipped.get("with an empty source or target", 0) + 1
             return None
+        check_lang(_str(obj.get("src_lang")), where, "src_lang")
+        check_lang(_str(obj.get("tgt_lang")), where, "tgt_lang")
         origin, status = obj.get("origin") or "imported", obj.get("status") or "draft"
         if origin not in ORIGINS:
             raise FormatError(f"{where}: unknown origin {origin!r} (one of {', '.join(ORIGINS)})")

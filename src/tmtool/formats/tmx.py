@@ -20,7 +20,7 @@ from typing import IO, TextIO
 from ..errors import FormatError
 from ..langs import canonical_lang, primary_lang  # noqa: F401  (re-exported: tests import them from here)
 from ..records import ORIGINS, STATUSES, TranslationUnit
-from . import MAX_SEGMENT_CHARS, check_length
+from . import MAX_SEGMENT_CHARS, check_length, is_lang_tag, quoted
 from .inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
 from .xmlsource import XML_MAX_DEPTH, XmlSource, line_column, syntax_error
 
@@ -111,7 +111,8 @@ class TmxReader:
     def __iter__(self) -> Iterator[tuple[int, TranslationUnit]]:
         from lxml import etree
 
-        src = XmlSource(self.stream, self.name, check_declared=self.encoding is None)
+        src = XmlSource(self.stream, self.name, check_declared=self.encoding is None,
+                        encoding=self.encoding, what="TMX")
         context = etree.iterparse(
             src, events=("start", "end"), resolve_entities=False, no_network=True,
             load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
@@ -190,6 +191,9 @@ class TmxReader:
         }
         self.own = el.get("creationtool") == "tmtool"
         srclang = el.get("srclang", "")
+        if srclang and srclang != "*all*" and not is_lang_tag(srclang):
+            raise FormatError(f"{self.name}:{el.sourceline}: the header's srclang {quoted(srclang)} is not a "
+                              "language tag (like id or en-US); fix it or pass --src")
         if self.src_lang is None and srclang and srclang != "*all*":
             self.src_lang = primary_lang(srclang)
 
@@ -201,6 +205,7 @@ class TmxReader:
             raise FormatError(f"{self.name}:{ref.sourceline or tu.sourceline}: the entity reference "
                               f"{ref.text} is not defined (tmtool loads no DTD); refused")
         tuvs = [c for c in tu if _local(c.tag) == "tuv"]
+        self._check_langs(tu, tuvs)
         if self.src_lang is None:
             srclang = tu.get("srclang") or (_tuv_lang(tuvs[0]) if tuvs else "")
             if not srclang or srclang == "*all*":
@@ -223,6 +228,23 @@ class TmxReader:
         if not target.strip():
             return self._skip("with an empty target")
         return self._unit(tu, src, tgt, source, target, src_codes, tgt_codes)
+
+    def _check_langs(self, tu, tuvs: list) -> None:
+        """Every ``<tuv>`` names its language with a real tag (issue 14): a unit whose language
+        is unknown cannot be put on either side, and guessing would store it on the wrong one."""
+        for t in tuvs:
+            lang = _tuv_lang(t)
+            if lang is None or not lang.strip():
+                what = "an empty xml:lang" if lang is not None else "no xml:lang (or TMX 1.1 lang)"
+                raise FormatError(f"{self.name}:{t.sourceline}: <tuv> with {what}; every variant "
+                                  "must name its language")
+            if not is_lang_tag(lang):
+                raise FormatError(f"{self.name}:{t.sourceline}: <tuv> xml:lang {quoted(lang)} is not a "
+                                  "language tag (like id or en-US)")
+        srclang = tu.get("srclang")
+        if srclang is not None and srclang != "*all*" and not is_lang_tag(srclang):
+            raise FormatError(f"{self.name}:{tu.sourceline}: <tu> srclang {quoted(srclang)} is not a "
+                              "language tag (like id or en-US)")
 
     def _default_target(self, tuvs: list, src) -> bool:
         """Take the first other language of the first unit that has one as the target."""
@@ -326,7 +348,8 @@ def _context_text(value: str | None) -> str | None:
 
 def _tuv_lang(tuv) -> str | None:
     # TMX 1.4 says xml:lang; 1.1 said lang; files of either age mix them.
-    return tuv.get(XML_LANG) or tuv.get("lang")
+    lang = tuv.get(XML_LANG)
+    return lang if lang is not None else tuv.get("lang")
 
 
 def _prop(el) -> list[str]:

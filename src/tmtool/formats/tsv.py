@@ -15,7 +15,7 @@ from typing import IO, TextIO
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from ..textio import text_lines
-from . import check_length
+from . import check_lang, check_length
 from .inline import clean_text, native_text
 
 COLUMNS = ("source", "target", "src_lang", "tgt_lang", "origin", "status", "model", "author",
@@ -83,6 +83,8 @@ class TsvReader:
         if not source.strip() or not target.strip():
             self.skipped["with an empty source or target"] = self.skipped.get("with an empty source or target", 0) + 1
             return None
+        check_lang(row.get("src_lang") or None, f"{self.name}:{n}", "src_lang")
+        check_lang(row.get("tgt_lang") or None, f"{self.name}:{n}", "tgt_lang")
         origin = row.get("origin") or "imported"
         status = row.get("status") or "draft"
         if origin not in ORIGINS:

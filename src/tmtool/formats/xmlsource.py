@@ -3,8 +3,14 @@
 :class:`XmlSource` wraps the stream lxml's ``iterparse`` reads: it counts bytes (a ``<tu>``'s
 size is checked while it is read), notes where the text ends (an error there means a truncated
 file), turns a read error into one line, and checks a legacy encoding declaration against
-content that is really UTF-8. :func:`syntax_error` turns libxml2's first error into one line
-a user can act on.
+content that is really UTF-8, and refuses entity declarations before the parser sees a byte
+(:func:`check_prolog`). :func:`syntax_error` turns libxml2's first error into one line a user can
+act on, in tmtool's words.
+
+Why the prolog is read first (issue 13): whether libxml2 expands, counts or refuses entities
+changes between lxml releases (lxml 6.2's libxml2 stops billion-laughs with its own amplification
+limit before any tree exists). Reading the prolog ourselves makes the refusal, and its message,
+the same whatever lxml is installed, for every XML format tmtool reads.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from . import MAX_SEGMENT_CHARS
 # libxml2's own limits without XML_PARSE_HUGE (which we never set).
 XML_MAX_DEPTH = 256
 XML_MAX_TEXT = 10_000_000
+# The prolog (XML declaration, comments, DOCTYPE) is read whole before parsing; no real file's is
+# anywhere near this, and a larger one is refused rather than buffered.
+MAX_PROLOG_BYTES = 1 << 20
 _DECLARED = re.compile(  # the encoding an ASCII-compatible XML declaration names
     rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z][A-Za-z0-9._:-]*)[\"']"
 )
@@ -33,8 +42,11 @@ class XmlSource:
     """The file as the XML parser reads it: counts bytes and lines, notes its end, turns a read
     error into one line, and checks a single-byte encoding declaration against UTF-8 content."""
 
-    def __init__(self, stream, name: str, check_declared: bool):
+    def __init__(self, stream, name: str, check_declared: bool, *, encoding: str | None = None,
+                 what: str = "XML"):
         self.stream, self.name = stream, name
+        self.encoding, self.what = encoding, what
+        self._pending = b""  # the prolog, read ahead and checked, not yet handed to the parser
         self.bytes = 0
         self.lines = 1
         self._line_bytes = 0  # bytes of the line being read
@@ -49,10 +61,13 @@ class XmlSource:
         self._non_ascii = False
 
     def read(self, size: int = -1) -> bytes:
-        try:
-            data = self.stream.read(size)
-        except OSError as e:
-            raise InputError(f"{self.name}: cannot read: {e.strerror or e}") from None
+        if self._first:
+            self._pending = self._read_prolog(size)
+        if self._pending:
+            cut = len(self._pending) if size is None or size < 0 else size
+            data, self._pending = self._pending[:cut], self._pending[cut:]
+        else:
+            data = self._read(size)
         if self._first:
             self._first = False
             m = _DECLARED.match(data)
@@ -79,6 +94,25 @@ class XmlSource:
                 self._check = False  # not UTF-8: the declaration may well be right
         return data
 
+    def _read(self, size: int) -> bytes:
+        try:
+            return self.stream.read(size)
+        except OSError as e:
+            raise InputError(f"{self.name}: cannot read: {e.strerror or e}") from None
+
+    def _read_prolog(self, size: int) -> bytes:
+        """The bytes up to the root element's start, checked by :func:`check_prolog`."""
+        size = size if size and size > 0 else 65536
+        head = b""
+        while True:
+            chunk = self._read(size)
+            head += chunk
+            if check_prolog(head, self.name, encoding=self.encoding, what=self.what, final=not chunk):
+                return head
+            if len(head) > MAX_PROLOG_BYTES:
+                raise FormatError(f"{self.name}: a prolog (XML declaration, comments, DOCTYPE) of more "
+                                  f"than {MAX_PROLOG_BYTES // 2**20} MB before the first element; refused")
+
     def ends_at(self, line: int, column: int) -> bool:
         """True if (``line``, ``column``) is where the file's text ends: a parser error there
         means the file stops before its XML does."""
@@ -94,6 +128,101 @@ class XmlSource:
         except UnicodeDecodeError:
             return False
         return True
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_UNMARKED = (  # "<?" or "<!" in a wide encoding without a byte-order mark (XML 1.0 appendix F)
+    (b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"), (b"<\0", "utf-16-le"), (b"\0<", "utf-16-be"),
+)
+
+
+def _prolog_text(head: bytes, encoding: str | None) -> str:
+    """``head`` decoded well enough to read its markup: a BOM wins, then the wide encodings'
+    byte patterns, then ``encoding``; anything ASCII-compatible reads as Latin-1 (the markup is
+    ASCII; what the bytes above 127 mean does not matter here)."""
+    name = next((n for bom, n in _BOMS if head.startswith(bom)), None)
+    if name is not None:
+        head = head[len(next(b for b, n in _BOMS if n == name)):]
+    else:
+        name = next((n for pat, n in _UNMARKED if head.startswith(pat)), None)
+    if name is None and encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            name = None
+        if name and not (name.startswith("utf-16") or name.startswith("utf-32")):
+            name = None
+    decoder = codecs.getincrementaldecoder(name or "latin-1")(errors="replace")
+    return decoder.decode(head)
+
+
+def check_prolog(head: bytes, name: str, *, encoding: str | None = None, what: str = "XML",
+                 final: bool = True) -> bool:
+    """Check the prolog at the start of ``head``: raise :class:`FormatError` if its DOCTYPE
+    declares an entity (general or parameter, internal or external). True when the prolog is
+    complete in ``head`` (the root element starts) or ``final``; False when more bytes are needed.
+
+    This runs before any parser sees the file, so no lxml/libxml2 version can expand, fetch or
+    count an entity first (billion laughs, XXE, parameter-entity tricks): the refusal is ours.
+    """
+    text = _prolog_text(head, encoding)
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in " \t\r\n\ufeff":
+            i += 1
+        elif text.startswith("<?", i) or text.startswith("<!--", i):
+            close = "?>" if text[i + 1] == "?" else "-->"
+            end = text.find(close, i + 2)
+            if end < 0:
+                return final
+            i = end + len(close)
+        elif text.startswith("<!DOCTYPE", i):
+            end = _doctype_end(text, i + 9, name, what)
+            if end < 0:
+                return final
+            i = end + 1
+        elif not final and any(m.startswith(text[i:]) for m in ("<!DOCTYPE", "<!--")):
+            return False  # a declaration cut by the end of ``head``
+        else:
+            return True  # the root element (or not XML: the parser says so)
+    return final
+
+
+def _doctype_end(text: str, i: int, name: str, what: str) -> int:
+    """The index of the ``>`` that closes a DOCTYPE declaration started before ``i`` (-1: not in
+    ``text`` yet); refuses an entity declaration in its internal subset."""
+    quote, subset = "", False
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif subset and text.startswith("<!--", i):
+            end = text.find("-->", i + 4)
+            if end < 0:
+                return -1
+            i = end + 3
+            continue
+        elif subset and text.startswith("<!ENTITY", i):
+            line = text.count("\n", 0, i) + 1
+            raise FormatError(
+                f"{name}:{line}: the DOCTYPE declares entities; refused (entity expansion and "
+                f"external entities are a known attack, and {what} needs none)"
+            )
+        elif c == "[":
+            subset = True
+        elif c == "]":
+            subset = False
+        elif c == ">" and not subset:
+            return i
+        i += 1
+    return -1
 
 
 def _unicode(encoding: str) -> bool:
@@ -119,7 +248,17 @@ def syntax_error(name: str, e, context, src: XmlSource, line: int) -> FormatErro
         if "text" in msg.lower():
             return FormatError(f"{where}: a text of more than {XML_MAX_TEXT:,} characters in one "
                                f"piece; refused (one unit holds at most {MAX_SEGMENT_CHARS:,} a side)")
-        return FormatError(f"{where}: over a size limit of the safe XML parser ({msg}); refused")
+        if "amplification" in msg.lower() or "entit" in msg.lower():
+            return FormatError(f"{where}: entity references expand beyond the safe XML parser's "
+                               "limit; refused (tmtool expands no entities)")
+        if "attribute" in msg.lower() or "attvalue" in msg.lower():
+            return FormatError(f"{where}: an attribute value too long for the safe XML parser; refused")
+        if "name" in msg.lower():
+            return FormatError(f"{where}: an element or attribute name too long for the safe XML "
+                               "parser; refused")
+        # libxml2 words its limits with C function names: say which kind of limit, in ours.
+        return FormatError(f"{where}: the file exceeds a size limit of the safe XML parser "
+                           f"(nesting, text or name length); refused")
     at = (first.line, first.column) if first else e.position
     if (kind == "ERR_TAG_NOT_FINISHED" and src.eof) or src.ends_at(*at):
         return FormatError(f"{where}: the file ends before its XML does (truncated?): {msg}")

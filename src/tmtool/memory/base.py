@@ -18,7 +18,9 @@ from typing import Any
 
 from ..errors import NotFound
 from ..records import ORIGINS, STATUSES, Document, Segment, TranslationUnit
+from .browse import BrowseStore
 from .normalize import content_hash, text_hash
+from .glossary import GlossaryStore
 from .review import ReviewStore
 from .tmstore import MemoryIO
 
@@ -47,7 +49,7 @@ class Pair:
     unit: TranslationUnit | None
 
 
-class SQLStore(ReviewStore, MemoryIO):
+class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
     """The store methods both back ends share. Subclasses supply ``conn`` (``execute``,
     ``executemany``; rows readable by index and by column name), ``path`` (where the memory is,
     for messages), :meth:`atomic` and the hooks below."""

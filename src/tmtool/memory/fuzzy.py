@@ -95,24 +95,34 @@ def word_diff(source: str, query: str) -> tuple[tuple[str, str], ...]:
     """Word-level edit script from a match's ``source`` to the ``query``, runs merged."""
     from rapidfuzz.distance import Levenshtein
 
-    a, b = words(source), words(query)
+    (a, a_gap), (b, b_gap) = _spaced_words(source), _spaced_words(query)
     out: list[tuple[str, str]] = []
 
-    def put(op: str, ws: list[str]) -> None:
+    def put(op: str, ws: list[str], gaps: list[str]) -> None:
         if not ws:
             return
+        # The words keep the spacing of their text: "Azerbaijan." stays one run, not "Azerbaijan ." (issue 14).
+        text = ws[0] + "".join(g + w for g, w in zip(gaps[1:], ws[1:]))
         if out and out[-1][0] == op:
-            out[-1] = (op, out[-1][1] + " " + " ".join(ws))
+            out[-1] = (op, out[-1][1] + gaps[0] + text)
         else:
-            out.append((op, " ".join(ws)))
+            out.append((op, text))
 
     for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
         if tag == "equal":
-            put("=", a[i1:i2])
+            put("=", a[i1:i2], a_gap[i1:i2])
         else:
-            put("-", a[i1:i2])
-            put("+", b[j1:j2])
+            put("-", a[i1:i2], a_gap[i1:i2])
+            put("+", b[j1:j2], b_gap[j1:j2])
     return tuple(out)
+
+
+def _spaced_words(text: str) -> tuple[list[str], list[str]]:
+    """The :func:`words` of ``text`` and, for each, the space before it in the text ("" or " ")."""
+    norm = strip_markers(normalize(text))
+    found = list(_WORDS.finditer(norm))
+    gaps = [" " if m.start() > 0 and norm[m.start() - 1].isspace() else "" for m in found]
+    return [m.group() for m in found], gaps
 
 
 def length_window(length: int, min_score: float) -> tuple[int, int]:

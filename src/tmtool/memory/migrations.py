@@ -181,4 +181,51 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX units_provenance ON units (src_lang, tgt_lang, origin, status);
         """,
     ),
+    (
+        "006_glossary_qa",
+        """
+        -- The glossary (termbase, issue 17): one row per concept entry, its terms in every
+        -- language below it. entry_key (a hash of the terms) makes importing a file twice a no-op.
+        CREATE TABLE glossary_entries (
+            id INTEGER PRIMARY KEY,
+            entry_key TEXT NOT NULL UNIQUE,
+            concept TEXT,
+            subject TEXT,
+            definition TEXT,
+            note TEXT,
+            origin TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE glossary_terms (
+            entry_id INTEGER NOT NULL REFERENCES glossary_entries (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            lang TEXT NOT NULL,
+            term TEXT NOT NULL,
+            term_key TEXT NOT NULL,
+            pos TEXT,
+            status TEXT,
+            note TEXT,
+            PRIMARY KEY (entry_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX glossary_terms_key ON glossary_terms (term_key);
+
+        -- The findings of the last `tmtool qa` run on a document (replaced by each run).
+        CREATE TABLE qa_findings (
+            doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            tu_id INTEGER,
+            kind TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('error', 'warning')),
+            message TEXT NOT NULL,
+            spans TEXT NOT NULL,
+            target_hash TEXT, -- the unit's target when checked: a later edit makes the finding stale
+            checked_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, seq)
+        ) WITHOUT ROWID;
+
+        -- QA's consistency check looks up units by target (one target for several sources).
+        CREATE INDEX units_by_target ON units (src_lang, tgt_lang, target_hash);
+        """,
+    ),
 ]

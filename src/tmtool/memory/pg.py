@@ -433,7 +433,7 @@ class PostgresMemory(SQLStore):
 
     def finish_copy(self) -> None:
         # Rows came with their ids: the identity sequences go on after the largest.
-        for table in ("units", "documents", "history"):
+        for table in ("units", "documents", "history", "glossary_entries"):
             self.conn.native(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table} "
                 "HAVING max(id) IS NOT NULL"

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import atomicfile
 from .spm import TOKENIZER_FILES
 
 CACHE_ENV = "TMTOOL_CACHE"
@@ -249,17 +250,9 @@ def write_manifest(path: Path, manifest: dict) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: a reader sees the old
-    file or the new one, never half of one. Raises OSError."""
+    """Write ``text`` to ``path`` (its folder created) through :mod:`tmtool.atomicfile`. Raises OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomicfile.write_atomic(path, text, newline=None)
 
 
 def _write_json_atomic(path: Path, data) -> None:

@@ -118,11 +118,40 @@ def cached_snapshot(model: str) -> Path | None:
 
 
 def fetch(model: str) -> Path:
-    """Download ``model`` from the hub into the Hugging Face cache and return its directory."""
+    """Download ``model`` from the hub into the Hugging Face cache and return its directory.
+
+    Offline, the answer is tmtool's own line, not the HTTP client's (``Got: ConnectError:
+    [Errno -2] ...``, issue 14): whether the hub is reachable is asked first, with a short timeout.
+    """
     from huggingface_hub import snapshot_download
 
+    offline = offline_mode() or not hub_reachable()
+    if offline and cached_snapshot(model) is not None:
+        return cached_snapshot(model)
+    if offline_mode():
+        raise ModelError(f"cannot download {model!r}: HF_HUB_OFFLINE is set; unset it on a connected machine")
+    if offline:
+        raise ModelError(f"cannot download {model!r}: {_hub_host()} cannot be reached from this machine; run "
+                         "`tmtool model fetch` on a connected machine and copy its ~/.cache/huggingface here, "
+                         "or pass --model DIR (a downloaded model folder) to translate")
     try:
         return Path(snapshot_download(model, allow_patterns=MODEL_FILES))
     except Exception as e:  # the hub client raises many kinds; all mean "not downloaded"
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ModelError(f"cannot download {model!r}: {first}") from None
+        raise ModelError(f"cannot download {model!r}: {_reason(e)}") from None
+
+
+def _hub_host() -> str:
+    return urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or "the hub"
+
+
+def _reason(e: Exception) -> str:
+    """Why a download failed, in a user's words where the hub client's kind of error says it."""
+    kind = type(e).__name__
+    if kind in ("RepositoryNotFoundError", "GatedRepoError"):
+        return "the hub has no such model, or it needs a login (check the name)"
+    if kind in ("RevisionNotFoundError", "EntryNotFoundError"):
+        return "the hub has the model but not its files"
+    text = str(e).strip()
+    if "ConnectError" in text or "ConnectionError" in kind or "Timeout" in kind:
+        return f"the connection to {_hub_host()} failed; try again on a connected machine"
+    return text.splitlines()[0] if text else kind

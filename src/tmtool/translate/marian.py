@@ -21,6 +21,9 @@ from .base import Translator, default_threads  # noqa: E402
 transformers.logging.set_verbosity_error()
 transformers.logging.disable_progress_bar()
 warnings.filterwarnings("ignore", module="transformers")
+# MarianTokenizer advises sacremoses but never uses it for translating; by message too, in case a
+# release warns with a stacklevel that names our module instead of transformers'.
+warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
 
 
 class MarianTranslator(Translator):
