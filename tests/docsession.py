@@ -133,7 +133,7 @@ def prepare_dir(where: Path, model: Path, *, hub_model: bool = False) -> dict[st
            if not k.startswith(("TMTOOL_", "HF_", "XDG_")) and k not in ("COLUMNS", "LINES", "EDITOR", "VISUAL")}
     env.update({
         "HOME": str(home), "HF_HOME": str(home / ".cache" / "huggingface"), "HF_HUB_OFFLINE": "1",
-        "USER": "ayu", "LOGNAME": "ayu", "COLUMNS": "100", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+        "USER": "ayu", "LOGNAME": "ayu", "COLUMNS": "100", "BROWSER": "true", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
         "PATH": f"{bin_dir}:{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}",
         "PYTHONPATH": os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     })
@@ -141,7 +141,13 @@ def prepare_dir(where: Path, model: Path, *, hub_model: bool = False) -> dict[st
 
 
 def run_command(command: str, where: Path, env: dict[str, str], stdin: str = "", monkeypatch=None) -> str:
-    """Run one command line in ``where``: the terminal's text (stdout and stderr as they come).
+    """:func:`run`'s output."""
+    return run(command, where, env, stdin, monkeypatch)[0]
+
+
+def run(command: str, where: Path, env: dict[str, str], stdin: str = "", monkeypatch=None) -> tuple[str, int]:
+    """Run one command line in ``where``: the terminal's text (stdout and stderr as they come)
+    and the exit status.
 
     A plain `tmtool ...` runs in this process through click's test runner (with ``monkeypatch``
     to set the environment), which echoes the typed input after each prompt as a terminal does;
@@ -164,15 +170,42 @@ def run_command(command: str, where: Path, env: dict[str, str], stdin: str = "",
             result = CliRunner(echo_stdin=True).invoke(cli, words[1:], input=stdin)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
-        return result.output
+        return result.output, result.exit_code
     if "|" in command:
         # Through a pipe, the order of the two streams is a race: the output, then the errors.
-        done = subprocess.run(["bash", "-c", command], cwd=where, env=env, input=stdin, text=True,
-                              capture_output=True, timeout=300)
-        return done.stdout + done.stderr
+        done = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=where, env=env, input=stdin,
+                              text=True, capture_output=True, timeout=300)
+        return done.stdout + done.stderr, done.returncode
     done = subprocess.run(["bash", "-c", command], cwd=where, env=env, input=stdin, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    return done.stdout
+    return done.stdout, done.returncode
+
+
+def run_server(command: str, where: Path, env: dict[str, str], ready: str, timeout: float = 60) -> tuple[str, int]:
+    """Start a command that serves until interrupted (`tmtool serve`), wait until its output
+    shows ``ready`` (or it ends, or ``timeout``), then stop it with Ctrl-C: its output and the
+    exit status it ended with (None if Ctrl-C did not stop it in 20 s)."""
+    import signal
+    import threading
+    import time
+
+    proc = subprocess.Popen(["bash", "-c", "exec " + command], cwd=where, env=env, text=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen: list[str] = []
+    reader = threading.Thread(target=lambda: seen.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None and ready not in "".join(seen):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    try:
+        code = proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        code = None
+    reader.join(timeout=5)
+    return "".join(seen), code
 
 
 def update_file(path: Path, replacements: list[tuple[Step, str]]) -> None:

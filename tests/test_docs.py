@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, REPO
 from docsession import (
-    console_blocks, help_examples, localize, matches, normalize, prepare_dir, run_command, update_file,
+    console_blocks, help_examples, localize, matches, normalize, prepare_dir, run, run_command, run_server,
+    update_file,
 )
 
 from tmtool.cli import cli
@@ -31,13 +33,27 @@ def _id(path: Path) -> str:
 
 
 @pytest.mark.parametrize("document", SESSIONS, ids=_id)
-def test_console_sessions_print_what_the_document_shows(document, tiny_model, tmp_path, monkeypatch):
+def test_console_sessions_print_what_the_document_shows(document, tiny_model, tmp_path, monkeypatch, request):
     where = tmp_path / "session"
     env = prepare_dir(where, tiny_model)
     failures, updates = [], []
+    status = 0  # the last command's exit status: `$?` in the next one, as in one shell
     for block in console_blocks(document):
         for step in block.steps:
-            raw = localize(run_command(step.command, where, env, step.input(), monkeypatch), where)
+            command, shown_url, real_url = step.command, None, None
+            if "postgresql://" in command:  # the document's server is the test server, with our memory
+                shown_url = re.search(r"postgresql://\S+", command).group(0)
+                real_url = _server_copy(request, where, env, monkeypatch, f"doc{step.line}")
+                command = command.replace(shown_url, shlex.quote(real_url))
+            if "$?" in command:
+                command = f"(exit {status}); {command}"
+            if " serve" in command:  # it serves until Ctrl-C: started, seen to listen, stopped
+                output, status = run_server(command, where, env, ready="Ctrl-C stops the server")
+            else:
+                output, status = run(command, where, env, step.input(), monkeypatch)
+            if real_url:
+                output = output.replace(real_url, shown_url)
+            raw = localize(output, where)
             actual, expected = normalize(raw), normalize("\n".join(step.expected))
             if not matches(expected, actual):
                 failures.append(f"{_id(document)}:{step.line}: $ {step.command}\n--- expected\n{expected}\n"
@@ -46,6 +62,20 @@ def test_console_sessions_print_what_the_document_shows(document, tiny_model, tm
     if UPDATE and updates:
         update_file(document, updates)
     assert not failures, "\n".join(failures)
+
+
+def _server_copy(request, where: Path, env: dict, monkeypatch, schema: str) -> str:
+    """A memory on the test server (skipped without one; failed in CI): a copy of the session's
+    own memory, in a schema of its own."""
+    import pgserver
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(request.getfixturevalue("pg_server"))
+    params["options"] = f"-csearch_path={schema}"
+    url = pgserver.url_of(params)
+    output, code = run(f"tmtool tm copy memory/tm.sqlite {shlex.quote(url)}", where, env, "", monkeypatch)
+    assert code == 0, output
+    return url
 
 
 # -- --help examples --------------------------------------------------------------------------
@@ -81,6 +111,9 @@ def example_dir(tiny_model, tmp_path_factory) -> tuple[Path, dict]:
     (where / "omegat").mkdir()
     shutil.copyfile(REPO / "tests" / "data" / "tmx" / "omegat-project_save.tmx", where / "omegat" / "project_save.tmx")
     shutil.copyfile(REPO / "tests" / "data" / "tiny-extra.tsv", where / "pairs.tsv")
+    for name in ("terms.tbx", "termbase.tbx"):
+        shutil.copyfile(REPO / "tests" / "data" / "qa" / "glossary-id-en.tbx", where / name)
+    shutil.copyfile(REPO / "tests" / "data" / "qa" / "glossary-id-en.tsv", where / "omegat" / "glossary.txt")
     (where / "corrections.jsonl").write_text(
         json.dumps({"source": "Selamat malam.", "target": "Good evening."}) + "\n", encoding="utf-8")
     sources = [line.split("\t")[0] for line in (where / "pairs.tsv").read_text(encoding="utf-8").splitlines()]
@@ -117,13 +150,26 @@ def test_every_help_example_runs(command, lines, example_dir, tmp_path, monkeypa
     shutil.copytree(source, where, symlinks=True)
     examples = _joined(lines)
     if any("postgresql://" in e for e in examples):
-        # The example's server is the test server (skipped without one, failed in CI).
+        # The example's server is the test server (skipped without one, failed in CI), in a
+        # schema that the example's first command creates.
         import pgserver
+        from psycopg.conninfo import conninfo_to_dict
 
-        url = pgserver.schema_url(request.getfixturevalue("pg_server"), "ex_" + command.replace(" ", "_"))
-        examples = [e.replace("postgresql://tmtool@db.example/team", shlex.quote(url)) for e in examples]
+        params = conninfo_to_dict(request.getfixturevalue("pg_server"))
+        params["options"] = f"-csearch_path=ex_{command.replace(' ', '_')}"
+        url = pgserver.url_of(params)
+        examples = [re.sub(r"postgresql://\S+", lambda _: shlex.quote(url), e) for e in examples]
+        if not any(e.startswith("tmtool tm copy memory") for e in examples):  # the team's memory: ours
+            output, code = run(f"tmtool tm copy memory/tm.sqlite {shlex.quote(url)}", where, env, "", monkeypatch)
+            assert code == 0, output
     for example in examples:
-        output = run_command(example, where, env, "", monkeypatch)
+        if command.split()[:1] == ["serve"] or " serve " in example:
+            # It serves until Ctrl-C: started, seen to listen, stopped.
+            output, code = run_server(example, where, env, ready="http://")
+            assert code is not None and "http://" in output, f"$ {example}\n{output}"
+        else:
+            output, code = run(example, where, env, "", monkeypatch)
+            assert code == 0, f"$ {example}\n{output}"
         assert "Traceback" not in output, f"$ {example}\n{output}"
         assert "Error:" not in output and "Usage:" not in output, f"$ {example}\n{output}"
 
@@ -138,7 +184,9 @@ def test_every_command_has_help_with_an_example_and_a_line_in_the_readme(command
         return
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     top, *rest = command.split()
-    rows = [line for line in readme.splitlines() if line.startswith(f"| `tmtool {top}")]
+    table = [line for line in readme.splitlines() if line.startswith("| `tmtool ")]
+    rows = [line for line in table if line.startswith(f"| `tmtool {top}")]
     assert rows, f"README.md's command table has no line for tmtool {top}"
-    if rest:
-        assert any(rest[-1] in row for row in rows), f"README.md's command table does not name tmtool {command}"
+    if rest:  # `tmtool tm import ...` / `tm export`, or `tm qa` in another command's line
+        named = any(rest[-1] in row for row in rows) or any(f"`{command}" in row for row in table)
+        assert named, f"README.md's command table does not name tmtool {command}"
