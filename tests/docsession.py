@@ -5,9 +5,10 @@ A ```console block is a session: lines starting with ``$ `` are commands, the li
 one its expected output (stdout and stderr as a terminal shows them). The blocks of one file run
 in order, in one fresh directory (see :func:`prepare_dir`), so a later block sees what an earlier
 one made. Lines whose output varies are written as they looked once and compared after
-:func:`normalize` (times in seconds, timestamps, 16-digit hashes, the directory itself and the home
-folder: see :func:`localize`); anything else that varies is written ``...``, which matches any text, across lines too
-(doctest's ELLIPSIS). Keystrokes of an interactive command are written after its prompt, as a
+:func:`normalize` (times in seconds, timestamps, 16-digit hashes) and :func:`localize` (the
+directory itself, the home folder); anything else that varies is written ``...``, which matches
+any text, across lines too (doctest's ELLIPSIS); a line of only ``...`` matches any number of
+lines, none included. Keystrokes of an interactive command are written after its prompt, as a
 terminal shows them (``[?]help > a``); they become its input. ```sh blocks are not run.
 
 ``TMTOOL_UPDATE_DOCS=1`` rewrites each expected output that no longer matches with the actual one.
@@ -100,9 +101,18 @@ def normalize(text: str) -> str:
 
 
 def matches(expected: str, actual: str) -> bool:
-    """Whether ``actual`` is ``expected``, where ``...`` in ``expected`` stands for any text."""
-    pattern = ".*?".join(re.escape(part) for part in expected.split("..."))
-    return re.fullmatch(pattern, actual, re.S) is not None
+    """Whether ``actual`` is ``expected``, where ``...`` in ``expected`` stands for any text, and
+    a line that is only ``...`` for any number of lines, none included."""
+    lines = expected.split("\n")
+    pattern = ""
+    for n, line in enumerate(lines):
+        if line == "...":
+            pattern += r"(?:.*(?:\n|\Z))*?"
+            continue
+        pattern += "(?s:.*?)".join(re.escape(part) for part in line.split("..."))
+        if n < len(lines) - 1:
+            pattern += r"(?:\n|\Z)"
+    return re.fullmatch(pattern, actual) is not None
 
 
 def prepare_dir(where: Path, model: Path, *, hub_model: bool = False) -> dict[str, str]:
