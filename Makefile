@@ -10,7 +10,7 @@ VENV ?= .venv
 # takes PyTorch's CPU-only build instead (about 200 MB). `make TORCH=torch` takes the newest.
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
-EXTRAS ?= test,ct2,postgres,serve,qa
+EXTRAS ?= test,ct2,postgres,serve,qa,ray
 LOCK ?= requirements.lock
 ARTICLE := examples/antara-2022-09-15-xi-aliyev.id.txt
 BIN := $(VENV)/bin

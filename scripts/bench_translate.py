@@ -14,7 +14,8 @@ transformers rows with beams are slow, so they run on the first ``--naive-senten
 row spreads the model load over fewer sentences, which only makes it look slower).
 
 Usage: ``python scripts/bench_translate.py [--sentences 500] [--quick] [--json FILE]``
-(issue 8; results in docs/performance.md).
+(issue 8; results in docs/performance.md). Memory on news-like input (issue 14):
+``--varied --out-ratio 1.2 --only tm-ct2-1,tm-ct2-6``.
 """
 
 from __future__ import annotations
@@ -42,9 +43,16 @@ OPUS_VOCAB = 54796
 # ---------------------------------------------------------------- the workload
 
 
-def make_sentences(n: int, tokenizer_dir: Path, target_tokens: int = 35, seed: int = 0) -> list[str]:
+def make_sentences(n: int, tokenizer_dir: Path, target_tokens: int = 35, seed: int = 0,
+                   varied: bool = False) -> list[str]:
     """``n`` distinct sentences of the example article's words, each about ``target_tokens``
-    source tokens long (``</s>`` included) with the model's own tokenizer."""
+    source tokens long (``</s>`` included) with the model's own tokenizer.
+
+    ``varied``: lengths as news sentences have them instead (issue 14): log-normal around 40
+    tokens, from 6 to 200, so a document of a few hundred holds some of 120-200 tokens.
+    """
+    import math
+
     import sentencepiece
 
     sp = sentencepiece.SentencePieceProcessor(model_file=str(tokenizer_dir / "source.spm"))
@@ -55,7 +63,8 @@ def make_sentences(n: int, tokenizer_dir: Path, target_tokens: int = 35, seed: i
     while len(out) < n:
         sentence_words: list[str] = []
         text = ""
-        while len(sp.encode(text)) + 1 < target_tokens:
+        goal = max(6, min(200, round(rng.lognormvariate(math.log(40), 0.55)))) if varied else target_tokens
+        while len(sp.encode(text)) + 1 < goal:
             sentence_words.append(rng.choice(words).lower())
             text = " ".join(sentence_words).capitalize() + "."
         if text not in seen:
@@ -142,10 +151,28 @@ def worker_ct2(model: Path, sentences: list[str], threads: int, beams: int, batc
             "output_tokens": sum(len(r.hypotheses[0]) for r in results) / len(results)}
 
 
+class _Proportional:
+    """A CTranslate2 translator whose every batch decodes exactly ``ratio`` x its longest source
+    (at least 8 tokens): a random-weights model never ends a sentence by itself, and a real
+    translation is about as long as its source, so memory is measured at realistic lengths."""
+
+    def __init__(self, inner, ratio: float):
+        self.inner, self.ratio = inner, ratio
+
+    def translate_batch(self, tokens, **options):
+        if options.get("max_decoding_length", 2) > 1:  # (not the shortlist's one-step reset)
+            steps = max(8, round(self.ratio * max(map(len, tokens))))
+            options.update(min_decoding_length=steps, max_decoding_length=steps)
+        return self.inner.translate_batch(tokens, **options)
+
+
 def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, backend: str,
                   out_tokens: int, compute_type: str | None, shortlist: str | None = None,
-                  memory: str | None = None) -> dict:
-    """tmtool as a library: load the engine, then translate_document, timing the engine inside."""
+                  memory: str | None = None, out_ratio: float | None = None,
+                  batch_size: int | None = None, max_batch_tokens: int | None = None) -> dict:
+    """tmtool as a library: load the engine, then translate_document, timing the engine inside.
+
+    ``out_ratio`` (ct2): outputs as long as ``out_ratio`` x the source instead of ``out_tokens``."""
     sys.path.insert(0, str(REPO / "src"))
     from tmtool import TranslationMemory
     from tmtool.pipeline import translate_document
@@ -159,7 +186,9 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
         engine = get_translator(backend, model=str(model), device="cpu", threads=threads, beams=beams,
                                 compute_type=compute_type, fixed_output_tokens=out_tokens, **extra)
         loaded = time.perf_counter()
-        inner = engine.translate_batch
+        if out_ratio:
+            engine.engine = _Proportional(engine.engine, out_ratio)
+        inner = engine.translate_batch_checked  # what the batching calls (issue 14)
         engine_s = [0.0]
         batches = []  # for counting a shortlist's candidates afterwards, outside the timing
 
@@ -171,10 +200,11 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
             finally:
                 engine_s[0] += time.perf_counter() - start
 
-        engine.translate_batch = timed
+        engine.translate_batch_checked = timed
         with TranslationMemory(memory or Path(tmp) / "tm.sqlite") as tm:
             started = time.perf_counter()
-            result = translate_document(doc.read_text(encoding="utf-8"), tm, lambda: engine, name=doc.name)
+            result = translate_document(doc.read_text(encoding="utf-8"), tm, lambda: engine, name=doc.name,
+                                        batch_size=batch_size, max_batch_tokens=max_batch_tokens)
             done = time.perf_counter()
             kinds = _rss_kinds()  # with the memory still open (and mapped)
     if result.translated != len(sentences):
@@ -314,6 +344,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="sentences for the transformers rows with beams (about 1 sentence/s)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--output-tokens", type=int, default=40)
+    parser.add_argument("--varied", action="store_true",
+                        help="sentences of news-like varied lengths (6-200 tokens) instead of about 35 each")
+    parser.add_argument("--out-ratio", type=float, default=None,
+                        help="tmtool ct2 rows (excluding load): decode ratio x each batch's longest source "
+                        "instead of --output-tokens (memory at realistic output lengths)")
     parser.add_argument("--beams", type=int, default=OPUS_BEAMS, help="the model's default (6 for opus-mt)")
     parser.add_argument("--quick", action="store_true", help="greedy only, 64 sentences (a smoke test)")
     parser.add_argument("--repeat", type=int, default=1,
@@ -334,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building the random opus-mt-id-en-shaped model in {args.model} ...", file=sys.stderr)
         subprocess.run([sys.executable, str(SCRIPTS / "build_random_opus_model.py"), str(args.model)], check=True)
     n = min(64, args.sentences) if args.quick else args.sentences
-    sentences = make_sentences(n, args.model)
+    sentences = make_sentences(n, args.model, varied=args.varied)
     naive = sentences[: min(args.naive_sentences, n)]
     beam_settings = [1] if args.quick else [1, args.beams]
     env = {"OMP_WAIT_POLICY": "PASSIVE"}
@@ -346,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         must not find the previous row's translations in the memory)."""
         if not args.memory:
             return sentences[:count]
-        return make_sentences(count, args.model, seed=int(time.time()) + sum(map(ord, key)))
+        return make_sentences(count, args.model, seed=int(time.time()) + sum(map(ord, key)), varied=args.varied)
 
     # Convert once up front, so no timed row pays for it.
     for ct in ("int8", "float32"):
@@ -416,8 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         if beams == 1:
             child(f"ct2-fp32-{beams}", f"CTranslate2 float32, batches of {ct2_tokens} tokens, {b}", "ct2", n,
                   beams=beams, batch=ct2_tokens, compute_type="float32")
+        ratio = {"out_ratio": args.out_ratio} if args.out_ratio else {}
         child(f"tm-ct2-{beams}", f"tmtool --backend ct2 (int8), {b}, excluding load", "tmtool", n,
-              beams=beams, backend="ct2", compute_type="int8", **tm_rows)
+              beams=beams, backend="ct2", compute_type="int8", **tm_rows, **ratio)
         cli(f"cli-ct2-{beams}", f"tmtool translate --backend ct2 (int8), {b}, end to end", "ct2", beams, n,
             "int8")
         # The vocabulary shortlist (tmtool translate --shortlist).

@@ -194,7 +194,7 @@ def test_qa_json_lines_and_fail_on(planted_tm):
     assert set(lines[0]) >= {"index", "tu_id", "check", "severity", "message", "spans"}
     assert lines[1]["message"] == "number 19 is not in the target"
     assert lines[0]["spans"] == [{"side": "target", "start": 29, "end": 36}]
-    assert r.stderr.endswith(f"{DOC}: 20 pairs checked, 13 glossary entries: 1 errors, 1 warnings; "
+    assert r.stderr.endswith(f"{DOC}: 20 pairs checked, 13 glossary entries: 1 error, 1 warning; "
                              "stored for review and report\n")
     assert runner.invoke(cli, [*planted_tm, "qa", "--fail-on", "error"]).exit_code == 1
     assert runner.invoke(cli, [*planted_tm, "qa", "--fail-on", "warning"]).exit_code == 1
@@ -231,7 +231,7 @@ def test_report_has_a_qa_card_findings_and_highlighted_terms(planted_tm, tmp_pat
     runner.invoke(cli, [*planted_tm, "qa"], catch_exceptions=False)
     runner.invoke(cli, [*planted_tm, "report", "-o", str(out)], catch_exceptions=False)
     html = out.read_text(encoding="utf-8")
-    assert "<h2>QA</h2>" in html and "1 errors, 1 warnings in 2 pairs" in html
+    assert "<h2>QA</h2>" in html and "1 error, 1 warning in 2 pairs" in html
     assert '<span class="lbl">QA error</span> numbers: number 19 is not in the target</div>' in html
     assert '<mark class="term" title="vaccine">vaksin</mark>' in html
     assert '<mark class="term" title="glossary term">diplomatic relations</mark>' in html
@@ -262,7 +262,7 @@ def test_a_memory_that_cannot_be_written_still_gets_its_findings_printed(planted
     assert r.exit_code == 1 and r.stdout.count("\n#") == 1
     assert r.stderr.splitlines() == [
         "note: findings not stored (memory/tm.sqlite: attempt to write a readonly database)",
-        f"{DOC}: 20 pairs checked, 13 glossary entries: 1 errors, 1 warnings"]
+        f"{DOC}: 20 pairs checked, 13 glossary entries: 1 error, 1 warning"]
 
 
 def test_review_and_report_say_when_a_finding_predates_an_edit(planted_tm, tmp_path):

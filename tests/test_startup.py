@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 HEAVY = ("torch", "transformers", "sacrebleu", "ctranslate2", "sentencepiece", "huggingface_hub", "psycopg",
-         "flask", "werkzeug")
+         "flask", "werkzeug", "ray")
 
 
 def loaded_after(code: str) -> list[str]:

@@ -53,7 +53,8 @@ def test_jsonl_then_second_run_reuses_everything_without_loading_a_model(tm_path
     assert [(o["origin"], o["match"]) for o in second] == [("tm", 101)] * SEGMENTS
     assert [o["tu_id"] for o in second] == [o["tu_id"] for o in first]
     assert [o["target"] for o in second] == REFERENCE
-    assert "20 reused from the TM, 0 translated by the model" in r.stderr
+    assert ("20 reused from the TM (20 of them this document's own earlier machine translation), "
+            "0 translated by the model") in r.stderr
 
 
 def test_pairs_are_stored_with_provenance(tm_path, tiny_model):
@@ -82,7 +83,7 @@ def test_tsv_format_and_stdin_to_stdout(tm_path, tiny_model):
     r = run("--tm", tm_path, "translate", "-", "--model", tiny_model, "--format", "tsv", input=text)
     lines = r.stdout.splitlines()
     assert lines[0] == ("index\tparagraph\tsource\ttarget\torigin\tmatch\ttu_id\tstatus\tmodel\t"
-                        "fuzzy_score\tfuzzy_tu_id")
+                        "fuzzy_score\tfuzzy_tu_id\town_mt\ttruncated")
     assert len(lines) == SEGMENTS + 1
     assert lines[19].split("\t")[3:6] == ["Editor: Atman Ahdiat", "mt", ""]
     r = run("--tm", tm_path, "translate", "-", "--model", tiny_model, input=text)
@@ -227,7 +228,7 @@ def test_default_tm_location_and_env_override(tiny_model, tmp_path, monkeypatch)
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["translate"], "Error: Missing argument 'INPUT'; see 'cli translate --help'"),
+        (["translate"], "Error: Missing argument 'INPUT...'; see 'cli translate --help'"),
         (["translate", "x.txt", "--beams", "0"],
          "Error: Invalid value for '--beams': 0 is not in the range 1<=x<=64; see 'cli translate --help'"),
         (["nosuch"], "Error: No such command 'nosuch'; see 'cli --help'"),

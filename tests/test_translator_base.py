@@ -1,6 +1,8 @@
 """The batching and long-input logic every backend inherits (exercised with a word-level stub
 engine; the real MarianMT backend is tested end to end in test_translate_cli.py)."""
 
+import pytest
+
 from tmtool.translate import Translator
 
 
@@ -74,3 +76,29 @@ def test_each_backend_has_its_own_batching_defaults():
     r = Big()
     r.translate(["a", "b", "c"])
     assert [len(b) for b in r.batches] == [2, 1]
+
+
+def test_a_batch_holds_at_most_64_hypotheses_by_default():
+    """Issue 14: each hypothesis scores the whole vocabulary at every step, so many short
+    sentences in one batch (which the token budget allows) cost memory for no speed."""
+    from tmtool.translate.base import BATCH_HYPOTHESES, default_batch_sentences
+
+    assert BATCH_HYPOTHESES == 64
+    assert [default_batch_sentences(128, b) for b in (1, 2, 6, 64, 100)] == [64, 32, 10, 1, 1]
+    assert default_batch_sentences(16, 1) == 16  # a backend's own smaller cap stays
+
+
+@pytest.mark.parametrize("backend", ["transformers", pytest.param("ct2", marks=pytest.mark.ct2)])
+@pytest.mark.parametrize(("beams", "size"), [(None, 32), (1, 64), (6, 10)])
+def test_each_backend_caps_sentences_by_beams(tiny_model, backend, beams, size):
+    if backend == "ct2":
+        pytest.importorskip("ctranslate2")
+    from tmtool.translate import get_translator
+
+    engine = get_translator(backend, model=str(tiny_model), device="cpu", beams=beams)  # the model's own: 2
+    assert engine.default_batch_size == size
+    seen = []
+    inner = engine.translate_batch_checked
+    engine.translate_batch_checked = lambda texts: seen.append(len(texts)) or inner(texts)
+    engine.translate([f"Editor {i}." for i in range(size + 3)])  # short: the token budget allows more
+    assert seen == [size, 3]

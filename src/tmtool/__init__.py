@@ -4,6 +4,7 @@ The library does everything the command line does::
 
     from tmtool import TranslationMemory, translate_document, get_translator, segment_text
     from tmtool import open_memory  # a SQLite path or a postgresql:// URL (issue 7)
+    from tmtool import open_document, pretranslate  # XLIFF, SDLXLIFF, PO (issue 18)
 
 Nothing imported here loads torch or transformers; a translator does when it is created.
 """
@@ -25,12 +26,15 @@ _EXPORTS = {
     "Translator": ".translate",
     "get_translator": ".translate",
     "open_memory": ".memory",
+    "open_document": ".formats.catdoc",  # issue 18: XLIFF, SDLXLIFF, PO
+    "pretranslate": ".pretranslate",
     "segment_text": ".segment",
     "translate_document": ".pipeline",
 }
 __all__ = [
     "Document", "Segment", "Segmenter", "TmtoolError", "TranslateResult", "TranslationMemory",
     "TranslationUnit", "Translator", "get_translator", "open_memory", "segment_text", "translate_document",
+    "open_document", "pretranslate",
 ]
 
 

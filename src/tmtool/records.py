@@ -52,3 +52,29 @@ class Document:
     segment_count: int
     created_at: str
     updated_at: str
+
+
+# How pairs, review and the report name a reuse of this document's own earlier machine
+# translation, so that nobody reads it as a TM match of other work (issue 14).
+OWN_MT = "own earlier MT"
+
+
+def cut_short(unit: TranslationUnit | None) -> int | None:
+    """The output limit (tokens) at which the model stopped this unit's translation before the
+    end of its sentence, or None. Only a machine translation carries the mark: a person's edit
+    replaces the text the model cut (issue 14)."""
+    if unit is None or unit.origin != "mt":
+        return None
+    mark = (unit.props or {}).get("truncated")
+    if isinstance(mark, dict):
+        limit = mark.get("limit")
+        return limit if isinstance(limit, int) else 0
+    return 0 if mark else None
+
+
+def reusable(unit: TranslationUnit) -> bool:
+    """Whether translate may reuse ``unit`` as it is: not rejected, and not a machine draft
+    the model cut short (approving one says it is fine as it is)."""
+    if unit.status == "rejected":
+        return False
+    return unit.status == "approved" or cut_short(unit) is None

@@ -14,7 +14,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from .memory.review import ReviewPair, StoredCorpusScore
-from .records import Document
+from .records import Document, cut_short
 from .terminal import plural
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ LEVERAGE_BANDS = (
     ("No match", 0, 49),
 )
 SENTENCE_METRICS = ("BLEU", "chrF2")
+OWN_MT_ROW = "Own earlier MT (kept; not a TM match)"
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,14 @@ def leverage(pairs: list[ReviewPair], fuzzy: dict[int, int] | None = None) -> li
         rows.append(LeverageRow(label, len(chosen), sum(len(p.segment.text.split()) for p in chosen),
                                 len(chosen) / total))
 
-    known = [(p, best_match(p, fuzzy)) for p in pairs if p.unit and p.match is not None]
+    # This document's own earlier machine translation, kept as it was, is no leverage of the
+    # memory: a row of its own, not the 100% band (issue 14).
+    known = [(p, best_match(p, fuzzy)) for p in pairs if p.unit and p.match is not None and not p.own_mt]
     for label, low, high in LEVERAGE_BANDS:
         add(label, [p for p, best in known if low <= best <= high])
+    own = [p for p in pairs if p.unit and p.own_mt]
+    if own:
+        add(OWN_MT_ROW, own)
     unknown = [p for p in pairs if p.unit and p.match is None]
     if unknown:
         add("Not recorded (translated by an older tmtool)", unknown)
@@ -206,8 +212,18 @@ def _review_card(report: Report) -> str:
     return (
         '<div class="card"><h2>Review</h2>'
         f'<div class="stack" role="img" aria-label="{escape(label, quote=True)}">{stack}</div>'
-        f'<p class="legend">{legend}</p><p class="note">Targets by origin: {by_origin}.</p></div>'
+        f'<p class="legend">{legend}</p><p class="note">Targets by origin: {by_origin}.</p>{_cut_warning(report)}</div>'
     )
+
+
+def _cut_warning(report: Report) -> str:
+    cut = [p.segment.index + 1 for p in report.pairs if cut_short(p.unit) is not None]
+    if not cut:
+        return ""
+    links = ", ".join(f'<a href="#seg-{n}">{n}</a>' for n in cut)
+    return (f'<p class="warn">{len(cut)} translation{"s" if len(cut) != 1 else ""} cut short: the model '
+            f"stopped at its output limit before the end of the sentence (segment{'s' if len(cut) != 1 else ''} "
+            f"{links}).</p>")
 
 
 def _pairs_table(report: Report) -> str:
@@ -234,8 +250,10 @@ def _pair_row(p: ReviewPair, machine: dict[int, str], new_par: bool, doc: Docume
     badges = [_badge(u.origin if u else "untranslated", f"origin-{u.origin if u else 'none'}")]
     if u:
         badges.append(_badge(status, f"status-{status}"))
-    if p.match:
-        badges.append(_badge(f"TM {p.match}%", "match"))
+    if p.reuse:  # a TM match of other work, or this document's own earlier MT (issue 14)
+        badges.append(_badge(p.reuse, "own-mt" if p.own_mt else "match"))
+    if cut_short(u) is not None:
+        badges.append(_badge("cut short", "cut"))
     if p.stale:
         badges.append(_badge("changed since scored", "stale"))
     target = escape(u.target) if u else '<span class="empty">—</span>'
@@ -364,6 +382,8 @@ table.pairs { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .badge.status-rejected { color: var(--bad); border-color: #efb5ae; background: #fdf0ee; }
 .badge.status-draft { color: #4a5568; }
 .badge.match { color: var(--accent); border-color: #b7cdf3; background: #eef4fd; }
+.badge.own-mt { color: #5a3fb0; border-style: dashed; }
+.badge.cut { color: var(--bad); border-color: #efb5ae; background: #fdf0ee; font-weight: 600; }
 .badge.stale { color: var(--warn); border-color: #f0d2a0; background: #fff7e8; }
 .tu { font-size: .7rem; color: var(--muted); }
 .was, .ref { font-size: .82rem; color: var(--muted); margin-top: 4px; }

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from .errors import Conflict, EditorError, NotFound
 from .formats.inline import shown
-from .memory.review import ReviewPair
+from .memory.review import OWN_MT, ReviewPair
+from .records import cut_short
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -161,7 +162,7 @@ def run_review(
                              summary=summary, first=i == 0)
         if unit is not None:
             # An edit may move the segment to the unit that already had the text.
-            items[i] = ReviewPair(pair.segment, unit, pair.match, pair.scores)
+            items[i] = ReviewPair(pair.segment, unit, pair.match, pair.scores, pair.own_mt)
         if step is None:
             break
         i += step
@@ -244,13 +245,20 @@ def describe(
     confidence = _alignment_confidence(pair)
     if confidence is not None:
         origin += f" (bead {u.props.get('x-bead', '?')}, confidence {confidence:.2f})"
-    how = f" · TM match {pair.match}%" if pair.match else ""
+    # A TM match is other work; this document's own earlier MT is not one (issue 14).
+    how = f" · {OWN_MT} (not a TM match)" if pair.own_mt and pair.match else (
+        f" · TM match {pair.match}%" if pair.match else "")
+    cut = cut_short(u)
     lines = [
         "",
         f"[{position}/{total}] segment #{pair.segment.index + 1} · unit {u.id} · {origin} · {u.status}{how}",
     ]
     lines += _wrapped("source", pair.segment.text, width)
     lines += _wrapped("target", shown(u), width)
+    if cut is not None:
+        limit = f" ({cut} tokens)" if cut else ""
+        lines += _wrapped("CUT", f"the model stopped at its output limit{limit} before the end of the "
+                          "sentence: this translation is probably cut short", width)
     if suggestion:
         lines += _wrapped(f"TM {suggestion[0]}%", suggestion[2], width)
         lines += _wrapped("", f"(the memory's translation of: {suggestion[1]})", width)
@@ -275,7 +283,7 @@ def _refresh(tm: TranslationMemory, pair: ReviewPair) -> ReviewPair:
         unit = tm.get_unit(pair.unit.id)
     except NotFound:
         unit = pair.unit
-    return ReviewPair(pair.segment, unit, pair.match, pair.scores)
+    return ReviewPair(pair.segment, unit, pair.match, pair.scores, pair.own_mt)
 
 
 def _count_left(tm: TranslationMemory, pairs: Sequence[ReviewPair], summary: ReviewSummary) -> None:

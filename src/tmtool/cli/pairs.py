@@ -7,6 +7,7 @@ import json
 import click
 
 from ..errors import NotFound
+from ..records import OWN_MT, cut_short
 from ..terminal import for_stream, plural
 from . import cli, echo, open_tm, terminal_width
 from .translate import _tsv_cell
@@ -41,7 +42,7 @@ def pairs(ctx, doc_name, fmt):
                 raise NotFound(f"{tm.path} holds no documents yet; translate one first")
             doc_name = docs[0].name
         fuzzy = tm.suggestions(doc_name)  # the best fuzzy match translate found (issue 9)
-        rows = [_row(p, fuzzy.get(p.segment.index)) for p in tm.pairs(doc_name)]
+        rows = [_row(p, fuzzy.get(p.segment.index)) for p in tm.document_pairs(doc_name)]
     if fmt == "jsonl":
         for row in rows:
             echo(json.dumps(row, ensure_ascii=False))
@@ -55,13 +56,16 @@ def pairs(ctx, doc_name, fmt):
 
 
 def _row(pair, fuzzy=None) -> dict:
-    from ..formats.inline import shown
+    from ..formats.inline import display_text, has_markers, shown
 
     u = pair.unit
+    source = pair.segment.text
+    if has_markers(source):  # a CAT file's segment (issue 18): its inline codes as short tags
+        source = display_text(source, ((u.props or {}).get("codes") or {}).get("source") if u else None)
     return {
         "index": pair.segment.index,
         "paragraph": pair.segment.paragraph,
-        "source": pair.segment.text,
+        "source": source,
         "target": shown(u) if u else None,
         "origin": u.origin if u else None,
         "status": u.status if u else None,
@@ -69,6 +73,11 @@ def _row(pair, fuzzy=None) -> dict:
         "tu_id": u.id if u else None,
         "fuzzy_score": fuzzy.score if fuzzy else None,
         "fuzzy_tu_id": fuzzy.unit.id if fuzzy else None,
+        # issue 14: how the last translate run got the target (TM match of other work, or this
+        # document's own earlier MT), and whether the model cut it short at its output limit.
+        "match": pair.match,
+        "own_mt": pair.own_mt,
+        "truncated": cut_short(u) is not None,
     }
 
 
@@ -85,6 +94,10 @@ def _table(doc_name: str, rows: list[dict]) -> str:
             meta += f" · {row['status']}"
         if row["tu_id"] is not None:
             meta += f" · tu {row['tu_id']}"
+        if row["match"]:
+            meta += f" · {OWN_MT}" if row["own_mt"] else f" · TM match {row['match']}%"
+        if row["truncated"]:
+            meta += " · CUT SHORT (the model stopped at its output limit)"
         if row["fuzzy_score"] is not None:
             meta += f" · TM {row['fuzzy_score']}% in tu {row['fuzzy_tu_id']}"
         out.append("")

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..terminal import plural
 from . import cli, echo, open_tm
 from .review import resolve_doc
 from .tm import tm as tm_group
@@ -99,11 +100,12 @@ def _print(result, fmt: str, doc: str | None, pairs: dict, units: dict | None = 
             excerpt = _excerpt(f, pairs.get(f.index), (units or {}).get(f.tu_id))
             if excerpt:
                 echo(f"      {excerpt}")
-    what = f"{doc}: {result.pairs} pairs" if doc else f"the memory: {result.pairs} units"
-    glossary = f", {result.glossary_entries} glossary entries" if result.glossary_entries else ", no glossary"
+    what = f"{doc}: {plural(result.pairs, 'pair')}" if doc else f"the memory: {plural(result.pairs, 'unit')}"
+    glossary = (f", {plural(result.glossary_entries, 'glossary entry', 'glossary entries')}"
+                if result.glossary_entries else ", no glossary")
     stored = "; stored for review and report" if result.stored else ""
-    echo(f"{what} checked{glossary}: {result.count('error')} errors, "
-               f"{result.count('warning')} warnings{stored}", err=True)
+    echo(f"{what} checked{glossary}: {plural(result.count('error'), 'error')}, "
+         f"{plural(result.count('warning'), 'warning')}{stored}", err=True)
 
 
 def _excerpt(f, pair, unit) -> str:

@@ -18,7 +18,7 @@ from .pairs import pairs
 ORIGIN_CHOICES = (*ORIGINS, "tm")
 _ORIGIN_HELP = (
     "Only pairs of this origin (repeatable): mt, human, imported, aligned, or tm for targets "
-    "reused from the memory in the last translate run."
+    "the last translate run reused from other work in the memory (not the document's own earlier MT)."
 )
 
 

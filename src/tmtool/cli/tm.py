@@ -11,7 +11,7 @@ import click
 from ..terminal import plural
 from . import cli, echo, open_tm, output_stream
 
-FORMATS = ("tmx", "tsv", "jsonl")
+FORMATS = ("tmx", "tsv", "jsonl", "xliff", "po")
 STATUSES = ("draft", "approved", "rejected")
 
 
@@ -40,7 +40,7 @@ def tm():
               help="The files' encoding when it is not what they declare (TMX) or UTF-8 (a BOM always wins).")
 @click.pass_context
 def import_(ctx, files, fmt, src_lang, tgt_lang, status, encoding):
-    """Import TMX (1.1 to 1.4b), TSV or JSONL files into the memory.
+    """Import TMX (1.1 to 1.4b), TSV, JSONL, XLIFF (1.x, 2.x, SDLXLIFF) or PO files into the memory.
 
     Each file is one transaction: a file with an error imports nothing, and the error names
     its line. Units already in the memory are merged, not repeated. Languages match by primary
@@ -52,6 +52,7 @@ def import_(ctx, files, fmt, src_lang, tgt_lang, status, encoding):
         tmtool tm import omegat/project_save.tmx
         tmtool tm import trados.tmx --src id-ID --tgt en-US --status approved
         tmtool tm import pairs.tsv corrections.jsonl
+        tmtool tm import job.done.xlf project.po     # translated segments, state -> status
     """
     with open_tm(ctx, create=True) as memory:
         for path in files:
@@ -87,7 +88,7 @@ def _progress(path):
 @click.option("--tgt", "tgt_lang", help="Only this target language.")
 @click.pass_context
 def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
-    """Export the memory as TMX 1.4b (valid against the DTD), TSV or JSONL.
+    """Export the memory as TMX 1.4b (valid against the DTD), TSV, JSONL, XLIFF 1.2 or PO.
 
     TMX keeps dates, authors, imported props and notes and inline tags; tmtool's own origin,
     status, model and context travel as x-tmtool-* props, so re-importing restores them.
@@ -97,9 +98,11 @@ def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
         tmtool tm export -o memory.tmx
         tmtool tm export -o approved.tsv --status approved
         tmtool tm export --format jsonl --doc antara-2022-09-15-xi-aliyev.id.txt
+        tmtool tm export -f xliff -o memory.xlf           # or -f po
     """
     if fmt is None:
         suffix = Path(output).suffix.lower().lstrip(".")
+        suffix = {"xlf": "xliff"}.get(suffix, suffix)
         fmt = suffix if suffix in FORMATS else "tmx"
     with open_tm(ctx, create=False) as memory:
         with output_stream(output, newline="\n") as out:

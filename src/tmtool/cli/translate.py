@@ -28,7 +28,8 @@ def unit_options(f):
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True, path_type=str))
+@click.argument("input_path", metavar="INPUT...", nargs=-1, required=True,
+                type=click.Path(allow_dash=True, path_type=str))
 @click.option("-o", "--output", default="-", show_default=True, help="Output file; - is stdout.")
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -48,7 +49,7 @@ def unit_options(f):
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beam size [default: the model's own].")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=None,
-              help="Most sentences in one batch [default: 128 for ct2, 64 for transformers].")
+              help="Most sentences in one batch [default: 64 / beams (64 greedy, 10 with 6 beams)].")
 @click.option("--max-batch-tokens", type=click.IntRange(1, 10**6), default=None,
               help="Most source tokens (padding included) in one batch "
               "[default: 2048 / beams].")
@@ -60,22 +61,38 @@ def unit_options(f):
 @click.option("--output-tokens", type=click.IntRange(1, 4096), default=None, hidden=True,
               help="Decode exactly N tokens per sentence (benchmarks only: equal work in every engine).")
 @click.option("--no-reuse", is_flag=True, help="Send every segment to the model, even if the memory has it.")
+@click.option("--format-in", "format_in", type=click.Choice(["xliff", "po"]), default=None,
+              help="Read INPUT as this CAT format [default: from its suffix: .xlf .xliff .sdlxliff .po; "
+              "else plain text].")
 @click.option("--fuzzy-reuse", "fuzzy_reuse", type=click.IntRange(1, 100), default=None, metavar="MIN",
               help="Use a fuzzy match scoring >= MIN instead of the model (a draft to review) [default: off].")
+@click.option("--ray", "ray_address", envvar="TMTOOL_RAY", default=None, metavar="ADDRESS",
+              help="Translate on Ray: local (start one here), auto (the running cluster), HOST:PORT or "
+              "ray://HOST:PORT [env TMTOOL_RAY; docs/cluster.md].")
+@click.option("--workers", type=click.IntRange(1, 100000), default=None,
+              help="With --ray: model actors, each with --threads threads (default 1) [default: the "
+              "cluster's CPUs / threads; GPUs with --device cuda].")
 @unit_options
 @segmenter_options
 @click.pass_context
 def translate(
     ctx, input_path, output, fmt, doc_name, model, backend, compute_type, device, beams, batch_size,
     max_batch_tokens, threads, shortlist, output_tokens,
-    no_reuse, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev,
+    no_reuse, format_in, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev, ray_address,
+    workers,
 ):
     """Translate INPUT (a text file, or - for stdin) through the translation memory.
 
     Sentences the memory already holds are reused (approved first, then human, then MT);
     the others are translated by the model, each distinct sentence once, and stored with
     their provenance. The output keeps the input's lines and paragraphs. A summary goes to
-    stderr.
+    stderr. A CAT file (XLIFF 1.2/2.x, SDLXLIFF, PO) is pre-translated and written back in
+    its own format, targets filled (docs/formats.md).
+
+    Several INPUTs (files, or directories: each file in them, recursively) are translated as one
+    job, each stored as its own document; -o DIR writes each there under its name, else next to
+    its input as NAME.en.txt (a .id before the extension is replaced). --ray spreads the model's
+    work over a Ray cluster (docs/cluster.md).
 
     \b
     Example:
@@ -83,10 +100,22 @@ def translate(
         tmtool translate article.id.txt --format jsonl --model ./opus-mt-id-en
         tmtool translate article.id.txt --backend ct2 --compute-type float32 --threads 2
         cat article.id.txt | tmtool translate - > article.en.txt
+        tmtool translate job.xlf -o job.out.xlf      # XLIFF/SDLXLIFF/PO: targets filled
+        tmtool translate archive/ extra.id.txt -o english/ --ray local --workers 2
     """
+    if len(input_path) > 1 or ray_address or workers or Path(input_path[0]).is_dir():
+        from .translate_many import translate_many  # several documents, or Ray (issue 16)
+
+        return translate_many(ctx, dict(ctx.params))
+    input_path = input_path[0]
+    from ..formats.catdoc import cat_format
     from ..pipeline import translate_document
     from ..translate import get_translator
 
+    if (cat := cat_format(input_path, format_in)) is not None:
+        return _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, compute_type,
+                             device, beams, batch_size, max_batch_tokens, threads, shortlist, output_tokens,
+                             no_reuse, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev)
     text, bom = read_text_and_bom(input_path, encoding)
     name = doc_name or ("stdin" if input_path == "-" else Path(input_path).name)
     if not text.strip():
@@ -138,7 +167,37 @@ def translate(
         echo(err=True)
     for note in result.notes:
         echo(f"note: {note}", err=True)
+    for warning in result.warnings:
+        echo(f"warning: {warning}", err=True)
     echo(summary(result), err=True)
+
+
+def _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, compute_type, device,
+                  beams, batch_size, max_batch_tokens, threads, shortlist, output_tokens, no_reuse,
+                  fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev):
+    """A CAT file (XLIFF, SDLXLIFF, PO): pre-translated and written back in its own format (issue 18)."""
+    from ..translate import get_translator
+    from .pretranslate import pretranslate_file
+
+    model = model or default_model()
+    extra = {}
+    if shortlist is not None:
+        from ..translate.shortlist import check_file
+
+        extra["shortlist"] = check_file(Path(shortlist))
+
+    def load():
+        return get_translator(
+            backend, model=model, device=device, beams=beams, threads=threads, compute_type=compute_type,
+            fixed_output_tokens=output_tokens, notify=lambda message: echo(message, err=True), **extra,
+        )
+
+    pretranslate_file(
+        ctx, cat, input_path, output, out_format=fmt, doc_name=doc_name, loader=load, reuse=not no_reuse,
+        fuzzy_reuse=fuzzy_reuse, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
+        source_lang=source_lang, target_lang=target_lang, author=author or current_user(),
+        encoding=encoding, segmenter=make_segmenter(srx, abbrev), progress=_Progress(),
+    )
 
 
 def render(result, fmt: str) -> str:
@@ -157,6 +216,10 @@ def render(result, fmt: str) -> str:
             "status": r.unit.status,
             "model": r.unit.model,
             "fuzzy": {"score": r.fuzzy[0], "tu_id": r.fuzzy[1]} if r.fuzzy else None,
+            # issue 14: a reuse of this document's own earlier MT is not a TM match of other
+            # work; a translation the model stopped at its output limit is cut short.
+            "own_mt": r.own,
+            "truncated": r.cut is not None,
         }
         for r in result.segments
     ]
@@ -190,6 +253,8 @@ _NESTED = {"fuzzy": ("score", "tu_id")}  # objects a row may hold, and their key
 def _tsv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in the jsonl records
     # Tabs and line breaks inside a cell would shift columns; escape them as in translate-toolkit.
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
@@ -198,9 +263,15 @@ def summary(result) -> str:
     model = f" ({result.model})" if result.model else ""
     distinct = result.distinct_translated
     extra = f" ({distinct} distinct)" if distinct != result.translated else ""
+    own = f" ({result.own} of them this document's own earlier machine translation)" if result.own else ""
+    flagged = ""
+    if result.cut:
+        flagged += f", {result.cut} cut short at the model's output limit"
+    if result.rejected:
+        flagged += f", {result.rejected} rejected (left untranslated)"
     return (
-        f"{result.document}: {plural(len(result.segments), 'segment')}, {result.reused} reused from the TM, "
-        f"{result.translated} translated by the model{extra}{model}, {result.seconds:.1f} s"
+        f"{result.document}: {plural(len(result.segments), 'segment')}, {result.reused} reused from the TM{own}, "
+        f"{result.translated} translated by the model{extra}{model}{flagged}, {result.seconds:.1f} s"
     )
 
 

@@ -1,4 +1,5 @@
-"""Exchange formats for translation units: TMX, TSV and JSONL, read as streams."""
+"""Exchange formats for translation units: TMX, TSV and JSONL, read as streams; XLIFF and PO
+(issue 18) read whole."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import IO
 
 from ..errors import FormatError, UsageError
 
-FORMATS = ("tmx", "tsv", "jsonl")
+FORMATS = ("tmx", "tsv", "jsonl", "xliff", "po")
 #: The longest source or target an import takes, in characters. A unit is a sentence or a
 #: paragraph; a bigger "segment" is a broken or hostile file, and would cost memory out of all
 #: proportion (the fuzzy index keeps every trigram of a source).
@@ -17,7 +18,8 @@ MAX_SEGMENT_CHARS = 1_000_000
 # for the old irregular and private-use tags), then subtags of 1-8 letters or digits; ``_`` is
 # accepted because older tools write ``en_US``.
 _LANG_TAG = re.compile(r"^(?:[A-Za-z]{2,8}|[iIxX])(?:[-_][A-Za-z0-9]{1,8})*$")
-_SUFFIXES = {".tmx": "tmx", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_SUFFIXES = {".tmx": "tmx", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+             ".xlf": "xliff", ".xliff": "xliff", ".sdlxliff": "xliff", ".mqxliff": "xliff", ".po": "po"}
 
 
 def detect_format(path: str | Path, given: str | None = None) -> str:
@@ -26,7 +28,8 @@ def detect_format(path: str | Path, given: str | None = None) -> str:
         return given
     fmt = _SUFFIXES.get(Path(str(path)).suffix.lower())
     if fmt is None:
-        raise UsageError(f"cannot tell the format of {path} from its name; pass --format tmx|tsv|jsonl")
+        raise UsageError(f"cannot tell the format of {path} from its name; pass --format "
+                         "tmx|tsv|jsonl|xliff|po")
     return fmt
 
 
@@ -55,6 +58,10 @@ def unit_reader(
         from .jsonl import JsonlReader
 
         return JsonlReader(stream, name, src_lang or DEFAULT_SRC_LANG, tgt_lang or DEFAULT_TGT_LANG, encoding)
+    if fmt in ("xliff", "po"):  # issue 18: the translated segments of a CAT file
+        from .catunits import CatUnitReader
+
+        return CatUnitReader(stream, name, fmt, src_lang, tgt_lang, encoding)
     raise UsageError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
 
 

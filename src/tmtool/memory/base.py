@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import NotFound
-from ..records import ORIGINS, STATUSES, Document, Segment, TranslationUnit
+from ..records import ORIGINS, STATUSES, Document, Segment, TranslationUnit, reusable
 from .browse import BrowseStore
 from .normalize import content_hash, text_hash
 from .glossary import GlossaryStore
@@ -76,8 +76,9 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
     ) -> dict[str, TranslationUnit]:
         """The best reusable unit for each source that has one, keyed by source text.
 
-        Rejected units are never reused. Among the rest: approved first, then by origin
-        (human, imported, aligned, mt), then the most recently updated.
+        Rejected units are never reused, nor machine drafts the model cut short at its output
+        limit (see :func:`~tmtool.records.cut_short`). Among the rest: approved first, then by
+        origin (human, imported, aligned, mt), then the most recently updated.
         """
         by_hash: dict[str, list[str]] = {}
         for s in sources:
@@ -98,8 +99,11 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
                 (*params, *chunk, *order_params),
             )
             for row in rows:
+                unit = _unit(row)
+                if not reusable(unit):
+                    continue
                 for s in by_hash[row["source_hash"]]:
-                    found.setdefault(s, _unit(row))
+                    found.setdefault(s, unit)
         return found
 
     def add_units(self, units: Iterable[TranslationUnit]) -> list[int]:
@@ -154,6 +158,18 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
         if row is None:
             raise NotFound(f"no translation unit {tu_id} in {self.path}")
         return _unit(row)
+
+    def get_units(self, tu_ids: Iterable[int]) -> dict[int, TranslationUnit]:
+        """The units with these ids that exist, by id (what the memory holds, status included)."""
+        ids = list(dict.fromkeys(tu_ids))
+        found: dict[int, TranslationUnit] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = self.conn.execute(
+                f"SELECT {_UNIT_COLUMNS} FROM units WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update((r["id"], _unit(r)) for r in rows)
+        return found
 
     def count_units(self) -> int:
         return self.conn.execute("SELECT count(*) FROM units").fetchone()[0]
@@ -221,6 +237,25 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
                 "UPDATE segments INDEXED BY segments_source SET tu_id = ?, match = ? "
                 "WHERE doc_id = ? AND source_hash = ? AND tu_id IS NULL",
                 [(tu, match, doc_id, h) for h, tu in links.items()],
+            )
+
+    def document_units(self, name: str) -> set[int]:
+        """The ids of the units document ``name``'s segments are linked to (none if no such
+        document): what its last translate run produced or reused."""
+        rows = self.conn.execute(
+            """SELECT DISTINCT s.tu_id FROM segments s JOIN documents d ON d.id = s.doc_id
+               WHERE d.name = ? AND s.tu_id IS NOT NULL""",
+            (name,),
+        )
+        return {r[0] for r in rows}
+
+    def mark_own_mt(self, doc_id: int, tu_ids: Iterable[int]) -> None:
+        """Record that the segments of document ``doc_id`` reused from units ``tu_ids`` (match >
+        0) reused the document's own earlier machine translation, not other work (issue 14)."""
+        with self.atomic():
+            self._write_many(
+                "UPDATE segments SET own_mt = 1 WHERE doc_id = ? AND tu_id = ? AND match > 0",
+                [(doc_id, tu) for tu in dict.fromkeys(tu_ids)],
             )
 
     def get_document(self, name: str) -> Document:

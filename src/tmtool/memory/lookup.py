@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import TMError
 from ..langs import matching_pairs
-from ..records import TranslationUnit
+from ..records import TranslationUnit, reusable
 from .fuzzy import (
     DEFAULT_MIN_SCORE, FOLD_MIN, FuzzyIndex, FuzzyMatch, cat_score, length_window, similarity,
     word_diff, word_similarity,
@@ -179,7 +179,7 @@ class MemoryLookup:
         for row in rows:
             unit = _unit(row)
             rank = ranks.get((unit.src_lang, unit.tgt_lang))
-            if rank is None:
+            if rank is None or not reusable(unit):  # a machine draft cut short offers nothing to reuse
                 continue
             sim = similarity(query, unit.source)
             score = cat_score(query, unit.source, sim)
@@ -253,7 +253,7 @@ class MemoryLookup:
                         "AND source_hash = ? AND status != 'rejected' ORDER BY id",
                         (*params, key[0]),
                     ).fetchall()
-                    candidates[key[0]] = list(map(_unit, rows))
+                    candidates[key[0]] = [u for u in map(_unit, rows) if reusable(u)]
                 units = [u for u in candidates[key[0]] if _same_context(u, prev, nxt)]
                 units.sort(key=lambda u: (ranks[u.src_lang, u.tgt_lang], _RANK.get(u.status, 3),
                                           _ORIGIN_RANK.get(u.origin, 4), _neg_time(u.updated_at)))
@@ -317,10 +317,25 @@ class MemoryLookup:
                     made[key] = reuse_unit(m, s.text, items[s.index][1], items[s.index][2], author)
                 plan.reused[s.index] = (made[key], m.score)
         with self.atomic():
+            # A unit already stored with this source and target is what the memory holds: it is
+            # reported as it is. One a reviewer rejected is not reused: the model decides.
             if store:
                 ids = self.add_units(list(made.values()))
-                for unit, tu_id in zip(made.values(), ids):
-                    unit.id = tu_id
+            else:  # looked up, not stored: the caller stores the new ones (id None) in order
+                from .base import unit_key
+
+                ids = [self._existing_unit(unit_key(u)) for u in made.values()]
+            stored = self.get_units([i for i in ids if i is not None])
+            for key, tu_id in zip(list(made), ids):
+                if tu_id is not None:
+                    made[key] = stored[tu_id]
+            for i, (unit, score) in list(plan.reused.items()):
+                if score < 100:
+                    current = made[text_hash(segments[i].text)]
+                    if current.status == "rejected":
+                        del plan.reused[i]
+                    else:
+                        plan.reused[i] = (current, score)
             self.record_suggestions(doc_id, plan.suggestions)
         # The best match is the unit found: for a fuzzy reuse, the match, not the new unit.
         plan.best = {i: (score, tu_id) for i, (tu_id, score) in plan.suggestions.items()}

@@ -228,4 +228,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX units_by_target ON units (src_lang, tgt_lang, target_hash);
         """,
     ),
+    (
+        "007_segments_own_mt",
+        """
+        -- 1 where translate reused this document's own earlier machine translation: not a TM
+        -- match of other work, and review, pairs and the report say so (issue 14).
+        ALTER TABLE segments ADD COLUMN own_mt INTEGER;
+        """,
+    ),
 ]

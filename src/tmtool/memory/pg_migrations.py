@@ -252,4 +252,10 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX units_by_target ON units (src_lang, tgt_lang, target_hash);
         """,
     ),
+    (
+        "007_segments_own_mt",
+        """
+        ALTER TABLE segments ADD COLUMN own_mt integer;
+        """,
+    ),
 ]

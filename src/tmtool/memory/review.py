@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, UsageError
-from ..records import ORIGINS, STATUSES, Segment, TranslationUnit
+from ..records import ORIGINS, OWN_MT, STATUSES, Segment, TranslationUnit
 from .normalize import text_hash
 
 if TYPE_CHECKING:
@@ -83,6 +83,18 @@ class ReviewPair:
     unit: TranslationUnit | None
     match: int | None  # TM match score in the last translate run; 0 = the model; None = unknown
     scores: dict[str, StoredScore] = field(default_factory=dict)
+    own_mt: bool = False  # the match reused this document's own earlier machine translation
+
+    @property
+    def reuse(self) -> str | None:
+        """How the last translate run got this target from the memory, in a reader's words:
+        ``TM 101%`` (same context), ``TM 100%`` or a fuzzy ``TM 87%`` for other work (another
+        document's translation, an import, an alignment, a person's edit), ``own earlier MT``
+        for this document's own earlier machine translation kept as it was; None when the model
+        translated it in that run or nothing was recorded (issue 14)."""
+        if not self.match:
+            return None
+        return OWN_MT if self.own_mt else f"TM {self.match}%"
 
     def score(self, metric: str) -> float | None:
         s = self.scores.get(metric)
@@ -135,13 +147,13 @@ class ReviewStore:
             _check(origins, (*ORIGINS, FROM_TM), "origin")
             unit_origins = [o for o in origins if o != FROM_TM]
             alternatives = [f"u.origin IN ({_marks(unit_origins)})"] if unit_origins else []
-            if FROM_TM in origins:
-                alternatives.append("s.match > 0")
+            if FROM_TM in origins:  # the document's own earlier MT is not a TM match (issue 14)
+                alternatives.append("(s.match > 0 AND s.own_mt IS NULL)")
             where.append("(" + " OR ".join(alternatives) + ")")
             params += unit_origins
         rows = self.conn.execute(
             f"""SELECT s.idx, s.start, s.end, s.source AS seg_source, s.paragraph, s.line, s.match,
-                       u.{_UNIT_COLUMNS.replace(', ', ', u.')}
+                       s.own_mt, u.{_UNIT_COLUMNS.replace(', ', ', u.')}
                 FROM segments s JOIN units u ON u.id = s.tu_id
                 WHERE {' AND '.join(where)} ORDER BY s.idx""",
             params,
@@ -150,7 +162,7 @@ class ReviewStore:
         return [
             ReviewPair(
                 Segment(r["idx"], r["start"], r["end"], r["seg_source"], r["paragraph"], r["line"]),
-                _unit(r), r["match"], scores.get(r["idx"], {}),
+                _unit(r), r["match"], scores.get(r["idx"], {}), bool(r["own_mt"]),
             )
             for r in rows
         ]
@@ -158,12 +170,14 @@ class ReviewStore:
     def document_pairs(self, name: str) -> list[ReviewPair]:
         """Every segment of document ``name`` in order, translated or not, with match and scores."""
         doc = self.get_document(name)
-        matches = dict(self.conn.execute("SELECT idx, match FROM segments WHERE doc_id = ?", (doc.id,)))
+        matches = {r[0]: (r[1], bool(r[2])) for r in self.conn.execute(
+            "SELECT idx, match, own_mt FROM segments WHERE doc_id = ?", (doc.id,))}
         scores = self._segment_scores(doc.id)
-        return [
-            ReviewPair(p.segment, p.unit, matches.get(p.segment.index), scores.get(p.segment.index, {}))
-            for p in self.pairs(name)
-        ]
+        out = []
+        for p in self.pairs(name):
+            match, own = matches.get(p.segment.index, (None, False))
+            out.append(ReviewPair(p.segment, p.unit, match, scores.get(p.segment.index, {}), own))
+        return out
 
     def history(self, tu_id: int) -> list[Change]:
         """The recorded changes of unit ``tu_id``, oldest first."""
@@ -444,4 +458,4 @@ def _check(values: Iterable[str], allowed: Sequence[str], what: str) -> None:
             raise UsageError(f"unknown {what} {v!r}; choose from {', '.join(allowed)}")
 
 
-__all__ = ["FROM_TM", "Change", "ReviewPair", "ReviewStore", "StoredCorpusScore", "StoredScore"]
+__all__ = ["FROM_TM", "OWN_MT", "Change", "ReviewPair", "ReviewStore", "StoredCorpusScore", "StoredScore"]

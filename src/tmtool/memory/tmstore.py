@@ -214,7 +214,14 @@ class MemoryIO(MemoryLookup):
             from ..formats.jsonl import write_jsonl
 
             return write_jsonl(out, units)
-        raise UsageError(f"unknown format {fmt!r} (one of tmx, tsv, jsonl)")
+        if fmt in ("xliff", "po"):  # issue 18
+            from ..formats.catunits import write_po, write_xliff
+
+            if fmt == "po":
+                return write_po(out, units, version=__version__)
+            return write_xliff(out, units, src_lang=src_lang or self._main_source_language(),
+                               tgt_lang=tgt_lang or "en", version=__version__)
+        raise UsageError(f"unknown format {fmt!r} (one of tmx, tsv, jsonl, xliff, po)")
 
     def _main_source_language(self) -> str:
         rows = self.conn.execute("SELECT DISTINCT src_lang FROM units LIMIT 2").fetchall()

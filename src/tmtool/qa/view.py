@@ -14,6 +14,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ..memory.glossary import Finding
+from ..terminal import plural
 from .run import SEVERITY_RANK, TermChecker, term_checker
 
 if TYPE_CHECKING:
@@ -137,8 +138,8 @@ def qa_card(qa: ReportQa) -> str:
     for fs in qa.findings.values():
         for f in fs:
             by_check[(f.check, f.severity)] += 1
-    out.append(f'<p class="note">{qa.count("error")} errors, {qa.count("warning")} warnings in '
-               f"{len(qa.findings)} pairs (last <code>tmtool qa</code> run).</p>")
+    out.append(f'<p class="note">{plural(qa.count("error"), "error")}, {plural(qa.count("warning"), "warning")} '
+               f"in {plural(len(qa.findings), 'pair')} (last <code>tmtool qa</code> run).</p>")
     stale = sum(f.stale for fs in qa.findings.values() for f in fs)
     if stale:
         out.append(f'<p class="warn">{stale} of them were found before the target changed; run '

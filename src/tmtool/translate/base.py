@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 # Where a too-long sentence may be cut, strongest first: after a semicolon or colon, after a
 # comma, then between any two words.
@@ -21,6 +23,63 @@ class SplitNote:
     tokens: int
     limit: int
     pieces: int
+
+
+@dataclass(frozen=True)
+class CutNote:
+    """A translation that used every output token it was allowed without ending its sentence.
+
+    The text is the model's output up to that point, most likely cut short mid-sentence.
+    """
+
+    index: int  # position in the list given to :meth:`Translator.translate_batches`
+    limit: int  # the output tokens the model was allowed (end-of-sentence included)
+
+
+#: transformers' ``max_length`` when a model's configs set none; Marian models saved without
+#: one would cut every translation at 19 tokens (issue 14).
+TRANSFORMERS_DEFAULT_MAX_LENGTH = 20
+
+
+#: Most hypotheses (sentences x beams) one batch decodes when the caller does not choose. Each
+#: hypothesis holds scores over the whole output vocabulary at every step (54,796 words for
+#: opus-mt), whatever its length: with CTranslate2 int8, one thread, 128 short sentences greedy in
+#: one batch peaked at 355 MB, 64 at 298 MB, 32 at 222 MB, in the same CPU time (issue 14;
+#: docs/performance.md). 64 leaves the usual batches (55 sentences of 37 tokens greedy, 9 with 6
+#: beams) as they were and caps the batches of many short sentences the token budget let grow.
+BATCH_HYPOTHESES = 64
+
+
+def default_batch_sentences(most: int, beams: int) -> int:
+    """The default batch size of a backend whose own cap is ``most`` sentences, at ``beams``."""
+    return max(1, min(most, BATCH_HYPOTHESES // max(1, beams)))
+
+
+def derived_max_length(source_tokens: int, position_limit: int) -> int:
+    """``max_length`` (as transformers counts it: the decoder start token included) for a model
+    whose configs set none: room for twice the source plus a margin, within the positions the
+    decoder has. An English sentence rarely has more tokens than its Indonesian source; a
+    hypothesis that still reaches this limit is reported as cut short, not hidden."""
+    return max(2, min(position_limit, 2 * source_tokens + 10))
+
+
+def configured_max_length(model_dir: Path) -> int | None:
+    """The output limit the model's own configs set (``max_length``, the decoder start token
+    included), or None when they set none and transformers would fall back to its default of
+    20. ``generation_config.json`` wins; older models keep it in ``config.json``."""
+    for name in ("generation_config.json", "config.json"):
+        try:
+            data = json.loads((model_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            if isinstance(data.get("max_new_tokens"), int) and data["max_new_tokens"] > 0:
+                return data["max_new_tokens"] + 1
+            if isinstance(data.get("max_length"), int) and data["max_length"] > 0:
+                return data["max_length"]
+        if name == "generation_config.json":
+            break  # transformers reads the generation settings from this file alone
+    return None
 
 
 def default_threads() -> int:
@@ -58,6 +117,12 @@ class Translator(ABC):
     def translate_batch(self, texts: list[str]) -> list[str]:
         """Translate ``texts`` (one batch, each within the input limit); same order, same length."""
 
+    def translate_batch_checked(self, texts: list[str]) -> list[tuple[str, int | None]]:
+        """:meth:`translate_batch`, with for each translation the output limit it ran into
+        (tokens, see :class:`CutNote`), or None when it ended its sentence. Backends that can
+        tell override this; the default trusts every translation to be whole."""
+        return [(t, None) for t in self.translate_batch(texts)]
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Source length of each text in model tokens; words if the backend has no tokenizer."""
         return [len(t.split()) + 1 for t in texts]
@@ -67,11 +132,12 @@ class Translator(ABC):
         texts: Sequence[str],
         batch_size: int | None = None,
         max_batch_tokens: int | None = None,
-    ) -> Iterator[tuple[list[tuple[int, str]], list[SplitNote]]]:
+    ) -> Iterator[tuple[list[tuple[int, str]], list[SplitNote | CutNote]]]:
         """Translate ``texts`` in batches of similar length, yielding as each batch completes.
 
         Each item is ``(done, notes)``: ``done`` lists ``(index, translation)`` for every text
-        whose translation is complete after that batch, ``notes`` the texts that had to be split.
+        whose translation is complete after that batch, ``notes`` the texts that had to be split
+        (:class:`SplitNote`) and those the model stopped at its output limit (:class:`CutNote`).
         Sorting by length keeps padding (wasted work) low; a batch holds at most ``batch_size``
         texts and ``max_batch_tokens`` padded source tokens (``None``: the backend's defaults).
         A text given more than once is translated once.
@@ -89,15 +155,18 @@ class Translator(ABC):
         for j, o in enumerate(owner):
             parts_of.setdefault(o, []).append(j)
         outputs: list[str] = [""] * len(pieces)
+        cut: dict[int, int] = {}  # piece -> the output limit it ran into
         remaining = {o: len(js) for o, js in parts_of.items()}
         notes_by_text = {n.index: n for n in notes}
-        for batch in _batches(lengths, batch_size, max_batch_tokens):
-            results = self.translate_batch([pieces[i] for i in batch])
+        for batch, results in self._run_batches(pieces, _batches(lengths, batch_size, max_batch_tokens)):
             if len(results) != len(batch):
                 raise RuntimeError("translator returned a different number of translations")
-            done, done_notes = [], []
-            for i, out in zip(batch, results):
+            done: list[tuple[int, str]] = []
+            done_notes: list[SplitNote | CutNote] = []
+            for i, (out, limit) in zip(batch, results):
                 outputs[i] = out
+                if limit is not None:
+                    cut[i] = limit
                 o = owner[i]
                 remaining[o] -= 1
                 if remaining[o] == 0:
@@ -108,7 +177,18 @@ class Translator(ABC):
                     if o in notes_by_text:
                         n = notes_by_text[o]
                         done_notes.append(SplitNote(first, n.tokens, n.limit, n.pieces))
+                    limits = [cut[j] for j in parts_of[o] if j in cut]
+                    if limits:
+                        done_notes.append(CutNote(first, min(limits)))
             yield sorted(done), done_notes
+
+    def _run_batches(
+        self, pieces: list[str], batches: Iterator[list[int]]
+    ) -> Iterator[tuple[list[int], list[tuple[str, int | None]]]]:
+        """``(batch, translate_batch_checked(its pieces))`` for each batch, as it finishes: here
+        one after the other; a pool of workers (the Ray backend) finishes them in any order."""
+        for batch in batches:
+            yield batch, self.translate_batch_checked([pieces[i] for i in batch])
 
     def translate(
         self, texts: Sequence[str], batch_size: int | None = None, max_batch_tokens: int | None = None

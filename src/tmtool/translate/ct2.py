@@ -24,8 +24,14 @@ import ctranslate2  # noqa: E402
 
 from ..errors import ModelError, UsageError  # noqa: E402
 from . import ct2_cache, hub  # noqa: E402
-from .base import Translator, default_threads  # noqa: E402
+from .base import (  # noqa: E402
+    TRANSFORMERS_DEFAULT_MAX_LENGTH, Translator, configured_max_length, default_batch_sentences, default_threads,
+    derived_max_length,
+)
 from .spm import TOKENIZER_FILES, SpmTokenizer  # noqa: E402
+
+#: The target end-of-sentence token of a Marian vocabulary, as CTranslate2 returns it.
+END_TOKEN = "</s>"
 
 #: What ``--compute-type`` accepts; ``auto`` is the fastest the device supports.
 COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int8_float16", "float16", "bfloat16", "float32")
@@ -73,6 +79,9 @@ def convert_model(
     Conversion works offline from a local directory or the Hugging Face cache. ``option`` is
     how the command took the model, for messages.
     """
+    if is_converted(Path(model)):
+        # Already a converted copy (a Ray worker's, shipped to it by the driver: issue 16).
+        return Path(model)
     source = hub.resolve(model, option=option)
     compute_type = pick_compute_type(compute_type, pick_device(device))
     target = ct2_cache.copy_dir(model, source, compute_type, ctranslate2.__version__)
@@ -104,6 +113,11 @@ def convert_model(
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target
+
+
+def is_converted(path: Path) -> bool:
+    """Whether ``path`` is a converted copy tmtool made (its manifest and CTranslate2 weights)."""
+    return path.is_dir() and (path / "model.bin").is_file() and ct2_cache.read_manifest(path) is not None
 
 
 class CT2Translator(Translator):
@@ -170,19 +184,19 @@ class CT2Translator(Translator):
         self.max_source_tokens = settings.get("max_source_tokens") or 512
         self.beams = beams or settings.get("num_beams") or 1
         self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // self.beams)
-        # Output length as transformers counts it: its max_length includes the decoder start
-        # token, and with forced_eos_token_id the last step is spent on a forced </s>, which
-        # CTranslate2 leaves out when it stops at its limit.
-        steps = max(1, (settings.get("max_length") or 20) - 1)
-        if max_new_tokens:
-            steps = min(steps, max_new_tokens)
-        if settings.get("forced_eos") and steps > 1:
-            steps -= 1
-        if fixed_output_tokens:  # benchmarks: exactly this many decoding steps in every engine
-            steps = fixed_output_tokens
+        self.default_batch_size = default_batch_sentences(self.default_batch_size, self.beams)
+        # The model's own output limit; None where its configs set none: each batch then gets
+        # one from its source length (issue 14). Copies converted before that decision stored
+        # transformers' default of 20 for such a model: it cannot be told from a real 20.
+        self.model_max_length = settings.get("max_length")
+        if "max_length_set" not in settings and self.model_max_length == TRANSFORMERS_DEFAULT_MAX_LENGTH:
+            self.model_max_length = None
+        self.forced_eos = bool(settings.get("forced_eos"))
+        self.max_new_tokens = max_new_tokens
+        self.fixed_output_tokens = fixed_output_tokens
         self.options = {
             "beam_size": self.beams,
-            "max_decoding_length": steps,
+            # (set for each batch by _steps)
             "min_decoding_length": fixed_output_tokens or 0,
             "length_penalty": settings.get("length_penalty", 1.0),
             "repetition_penalty": settings.get("repetition_penalty", 1.0),
@@ -199,6 +213,9 @@ class CT2Translator(Translator):
         return self.tokenizer.count(texts)
 
     def translate_batch(self, texts: list[str]) -> list[str]:
+        return [t for t, _ in self.translate_batch_checked(texts)]
+
+    def translate_batch_checked(self, texts: list[str]) -> list[tuple[str, int | None]]:
         tokens = [self.tokenizer.encode(t) for t in texts]
         try:
             if self.shortlist is not None:
@@ -208,10 +225,37 @@ class CT2Translator(Translator):
                 # _M_range_check"), or worse, the wrong rows. One decoding step without the
                 # shortlist clears the map; it costs about 10 ms against a batch's seconds.
                 self.engine.translate_batch([self._reset_input], beam_size=1, max_decoding_length=1)
-            results = self.engine.translate_batch(tokens, **self.options)
+            steps, limit = self._steps(max(map(len, tokens), default=1))
+            results = self.engine.translate_batch(
+                tokens, **self.options, max_decoding_length=steps, return_end_token=True
+            )
         except (RuntimeError, ValueError) as e:
             raise ModelError(f"CTranslate2 failed on a batch ({_first_line(e)}); try a smaller --batch-size") from None
-        return [self.tokenizer.decode(r.hypotheses[0]) for r in results]
+        out = []
+        for r in results:
+            hyp = r.hypotheses[0]
+            ended = bool(hyp) and hyp[-1] == END_TOKEN
+            out.append((self.tokenizer.decode(hyp[:-1] if ended else hyp), None if ended else limit))
+        return out
+
+    def _steps(self, source_tokens: int) -> tuple[int, int]:
+        """CTranslate2's ``max_decoding_length`` for a batch whose longest source has
+        ``source_tokens`` tokens, and the output limit it stands for as transformers counts it
+        (``max_length`` less the decoder start token; </s> included).
+
+        transformers' max_length includes the decoder start token; with forced_eos_token_id its
+        last step is spent on a forced </s>, which CTranslate2 leaves out when it stops at its
+        limit: one step less gives the same text.
+        """
+        max_length = self.model_max_length or derived_max_length(source_tokens, self.max_source_tokens)
+        if self.max_new_tokens:
+            max_length = min(max_length, self.max_new_tokens + 1)
+        if self.fixed_output_tokens:  # benchmarks: exactly this many decoding steps in every engine
+            return self.fixed_output_tokens, self.fixed_output_tokens
+        steps = max(1, max_length - 1)
+        if self.forced_eos and steps > 1:
+            steps -= 1
+        return steps, max_length - 1
 
 
 def _manifest(model: str, source: Path, compute_type: str) -> dict:
@@ -242,7 +286,9 @@ def _manifest(model: str, source: Path, compute_type: str) -> dict:
         "max_source_tokens": limit,
         # transformers' defaults where the model's configs are silent.
         "num_beams": setting("num_beams", 1),
-        "max_length": setting("max_length", 20),
+        # None: the model sets no output limit (each batch gets one from its sources).
+        "max_length": configured_max_length(source),
+        "max_length_set": True,  # max_length above follows issue 14 (not transformers' 20)
         "forced_eos": setting("forced_eos_token_id", None) is not None,
         "length_penalty": setting("length_penalty", 1.0),
         "repetition_penalty": setting("repetition_penalty", 1.0),

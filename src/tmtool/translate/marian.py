@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from pathlib import Path
 
 # Spinning OpenMP workers steal the core another process needs and make two threads 10-30x
 # slower than one on a busy 2-core machine (measured, issue 8); passive waiting avoids that.
@@ -15,7 +16,9 @@ from transformers import AutoModelForSeq2SeqLM, AutoTokenizer  # noqa: E402
 
 from ..errors import ModelError, UsageError  # noqa: E402
 from . import hub  # noqa: E402
-from .base import Translator, default_threads  # noqa: E402
+from .base import (  # noqa: E402
+    Translator, configured_max_length, default_batch_sentences, default_threads, derived_max_length,
+)
 
 # The library's own progress bars and advice would drown our one-line summary on stderr.
 transformers.logging.set_verbosity_error()
@@ -74,27 +77,53 @@ class MarianTranslator(Translator):
             limit = tok_limit
         self.max_source_tokens = limit
         beams_used = beams or getattr(self.model.generation_config, "num_beams", None) or 1
+        # A model that sets no output limit gets one from each batch's source length, not
+        # transformers' 20 (issue 14); one that sets a limit keeps it.
+        self.model_max_length = configured_max_length(Path(path))
+        self.forced_eos = self.model.generation_config.forced_eos_token_id is not None
         self.default_max_batch_tokens = max(1, self.BATCH_TOKENS // beams_used)
+        self.default_batch_size = default_batch_sentences(self.default_batch_size, beams_used)
 
     def count_tokens(self, texts):
         ids = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
         return [len(x) for x in ids]
 
     def translate_batch(self, texts: list[str]) -> list[str]:
+        return [t for t, _ in self.translate_batch_checked(texts)]
+
+    def translate_batch_checked(self, texts: list[str]) -> list[tuple[str, int | None]]:
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False).to(self.device)
-        options: dict = {"do_sample": False}
+        # max_length counts the decoder start token, as the model's generation config does.
+        max_length = self.model_max_length or derived_max_length(enc["input_ids"].shape[1], self.max_source_tokens)
+        options: dict = {"do_sample": False, "max_length": max_length}
         if self.beams is not None:
             options["num_beams"] = self.beams
         if self.max_new_tokens is not None:
-            options["max_new_tokens"] = self.max_new_tokens
+            max_length = min(max_length, self.max_new_tokens + 1)
+            options["max_length"] = max_length
         if self.fixed_output_tokens is not None:
+            max_length = self.fixed_output_tokens + 1
+            del options["max_length"]  # (max_new_tokens says the same)
             options["min_new_tokens"] = options["max_new_tokens"] = self.fixed_output_tokens
         try:
             with torch.inference_mode():
                 out = self.model.generate(**enc, **options)
         except torch.OutOfMemoryError:
             raise ModelError(f"out of memory on {self.device}; try a smaller --batch-size") from None
-        return self.tokenizer.batch_decode(out, skip_special_tokens=True)
+        texts_out = self.tokenizer.batch_decode(out, skip_special_tokens=True)
+        return [(t, max_length - 1 if self._hit_limit(row, max_length) else None) for t, row in zip(texts_out, out)]
+
+    def _hit_limit(self, row, max_length: int) -> bool:
+        """Whether a generated sequence used all ``max_length`` positions without ending first.
+
+        With ``forced_eos_token_id`` (opus-mt models) transformers puts </s> on the last
+        position itself, so a sequence whose first </s> is there ran into the limit.
+        """
+        eos = (row == self.model.generation_config.eos_token_id).nonzero()
+        if len(eos) == 0:
+            return True
+        end = int(eos[0][0])
+        return self.forced_eos and end == max_length - 1
 
 
 def _pick_device(device: str) -> torch.device:
