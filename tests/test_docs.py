@@ -114,6 +114,11 @@ def example_dir(tiny_model, tmp_path_factory) -> tuple[Path, dict]:
     for name in ("terms.tbx", "termbase.tbx"):
         shutil.copyfile(REPO / "tests" / "data" / "qa" / "glossary-id-en.tbx", where / name)
     shutil.copyfile(REPO / "tests" / "data" / "qa" / "glossary-id-en.tsv", where / "omegat" / "glossary.txt")
+    # CAT files and a small archive (translate job.xlf, tm import job.done.xlf project.po, --ray).
+    docs_data = REPO / "tests" / "data" / "docs"
+    for name in ("job.xlf", "job.po", "job.done.xlf", "project.po", "extra.id.txt"):
+        shutil.copyfile(docs_data / name, where / name)
+    shutil.copytree(docs_data / "archive", where / "archive")
     (where / "corrections.jsonl").write_text(
         json.dumps({"source": "Selamat malam.", "target": "Good evening."}) + "\n", encoding="utf-8")
     sources = [line.split("\t")[0] for line in (where / "pairs.tsv").read_text(encoding="utf-8").splitlines()]
