@@ -111,3 +111,26 @@ def test_with_fuzzy_reuse_the_new_units_are_in_document_order_too(tm_path):
         assert [r.origin for r in result.segments][:4] == ["mt", "mt", "tm", "mt"]
         assert result.segments[2].unit.model == "tm-fuzzy"
         assert [p.unit.id for p in tm.pairs(DOC)] == list(range(2, 22))
+
+
+def test_a_job_of_several_documents_numbers_its_units_in_document_order(tm_path, monkeypatch):
+    """One job (translate with several inputs, or --ray): new units are numbered in the order of
+    the job's documents, then of their segments; a sentence two documents share is the unit of
+    its first occurrence. Small windows and batches: the engine sorts each by length."""
+    from test_review import SOURCES, ExampleTranslator
+
+    from tmtool import pipeline
+    from tmtool.pipeline import SourceDocument, translate_job
+    from tmtool.segment import Segmenter
+
+    monkeypatch.setattr(pipeline, "WINDOW", 2)  # windows of 4 sources (4 batches of 1)
+    texts = {"a.txt": SOURCES[0:4], "b.txt": SOURCES[2:8]}
+    documents = []
+    for name, sentences in texts.items():
+        text = "\n\n".join(sentences) + "\n"
+        documents.append(SourceDocument(name, text, Segmenter().segment(text)))
+    with open_memory(tm_path) as tm:
+        job = translate_job(documents, tm, ExampleTranslator, batch_size=1)
+        assert [[r.unit.id for r in d.segments] for d in job.documents] == [[1, 2, 3, 4], [3, 4, 5, 6, 7, 8]]
+        stored = tm.get_units(range(1, 9))
+        assert [stored[i].source for i in range(1, 9)] == SOURCES[0:8]
