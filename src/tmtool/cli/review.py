@@ -52,7 +52,7 @@ def resolve_unit(tm, tu_id: int | None, doc_name: str | None, segment: int | Non
     name = resolve_doc(tm, doc_name)
     pairs_ = tm.pairs(name)
     if segment > len(pairs_):
-        raise NotFound(f"{name} has {len(pairs_)} segments; there is no segment #{segment}")
+        raise NotFound(f"{name} has {plural(len(pairs_), 'segment')}; there is no segment #{segment}")
     unit = pairs_[segment - 1].unit
     if unit is None:
         raise NotFound(f"segment #{segment} of {name} has no translation yet")
