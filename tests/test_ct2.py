@@ -255,3 +255,32 @@ def test_model_commands_say_how_they_take_a_model_folder(args, tmp_path):
     a_file = tmp_path / "weights.bin"
     a_file.write_bytes(b"x")
     assert run("model", "info", a_file).output == f"Error: {a_file} is a file; NAME takes a model directory or a hub id\n"
+
+
+def test_two_folders_of_one_model_share_its_copy_and_prune_keeps_it(tiny_model, tmp_path, monkeypatch):
+    """Issue 20: folders with the same name and content (or reached through a link) use one
+    converted copy; `model info` lists it for each, and `model prune` keeps it while one of
+    them is there."""
+    monkeypatch.setenv("TMTOOL_CACHE", str(tmp_path / "cache"))
+    a, b = tmp_path / "a" / "tiny", tmp_path / "b" / "tiny"
+    shutil.copytree(tiny_model, a)
+    shutil.copytree(tiny_model, b)
+    link = tmp_path / "c" / "tiny"
+    link.parent.mkdir()
+    link.symlink_to(b)
+    assert "converted into" in run("model", "convert", a, "--compute-type", "int8").stdout
+    r = run("model", "convert", b, "--compute-type", "int8")
+    assert "already converted in" in r.stdout
+    copy = r.stdout.split(" in ")[-1].strip()
+    assert "already converted in" in run("model", "convert", link, "--compute-type", "int8").stdout
+    for name in (a, b, f"{b}/", link):
+        info = json.loads(run("model", "info", name, "--json").stdout)
+        assert [c["path"] for c in info["converted"]] == [copy], name
+    r = run("model", "info", b)
+    assert "int8" in r.stdout and "none (tmtool model convert" not in r.stdout
+    shutil.rmtree(a)
+    assert run("model", "prune").stdout.startswith("nothing stale in ")
+    assert json.loads(run("model", "info", b, "--json").stdout)["converted"][0]["path"] == copy
+    shutil.rmtree(b)
+    r = run("model", "prune")
+    assert f"removed {copy}" in r.stdout and f"its model folder {a} is gone" in r.stdout

@@ -113,6 +113,46 @@ def test_missing_and_read_only_memories_are_one_line_errors(pg_location):
         assert pg.count_units() == 1
 
 
+@pytest.mark.postgres
+def test_a_new_schema_in_the_url_is_created_or_one_line_says_what_to_run(pg_server):
+    """Issue 20: README's per-schema URL on a schema that does not exist yet."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    import pgserver
+
+    url = pg_server + ("&" if "?" in pg_server else "?") + "options=-csearch_path%3Dproject1"
+    r = run(url, "tm", "stats", code=1)  # reading creates nothing
+    assert r.output.startswith("Error: no translation memory in postgresql://")
+    run(url, "tm", "import", DATA / "omegat-project_save.tmx")
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        tables = admin.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'project1'").fetchone()[0]
+        assert tables > 5
+        admin.execute("DROP ROLE IF EXISTS tmtool_plain")
+        admin.execute("CREATE ROLE tmtool_plain LOGIN")  # may connect, may not create schemas
+    try:
+        params = conninfo_to_dict(pg_server)
+        params["user"] = "tmtool_plain"
+        plain = pgserver.url_of(params) + "?options=-csearch_path%3Dproject2"
+        r = run(plain, "tm", "import", DATA / "omegat-project_save.tmx", code=1)
+        assert r.output.count("\n") == 1 and "no schema has been selected" not in r.output
+        assert r.output.startswith("Error: schema project2 does not exist in postgresql://")
+        assert r.output.endswith("and tmtool_plain may not create it; as the database owner run: "
+                                 "CREATE SCHEMA project2 AUTHORIZATION tmtool_plain;\n")
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as admin:
+            admin.execute("DROP ROLE tmtool_plain")
+
+
+@pytest.mark.postgres
+def test_a_translate_whose_model_cannot_load_creates_no_server_memory(pg_location, tmp_path):
+    """Issue 20: nothing is created until there is something to store."""
+    r = run(pg_location, "translate", ARTICLE, "--model", tmp_path / "nope", code=1)
+    assert r.output == f"Error: model directory {tmp_path / 'nope'} does not exist\n"
+    r = run(pg_location, "docs", code=1)
+    assert r.output.startswith("Error: no translation memory in postgresql://")
+
+
 # -- many writers at once -------------------------------------------------------------------
 
 WRITER = textwrap.dedent("""

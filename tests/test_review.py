@@ -360,3 +360,18 @@ def test_a_pair_changed_by_another_reviewer_meanwhile_is_shown_again_not_overwri
     assert summary.decisions == {tu: "approved"}
     assert units(tm_path)[tu] == ("Budi's text.", "human", "approved", "budi")
     assert [(h[1], h[-1]) for h in history(tm_path) if h[0] == tu] == [("edit", "budi"), ("approve", "ayu")]
+
+
+@pytest.mark.parametrize("editor", ["no-such-editor-tmtool", "false"])
+def test_a_missing_or_failing_editor_returns_to_the_prompt(tm_path, monkeypatch, editor):
+    """Issue 20: E with an editor that is not there, or exits with an error, says so in one
+    line and the review goes on."""
+    translate_example(tm_path)
+    monkeypatch.setenv("EDITOR", editor)
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = run(tm_path, "review", "--author", "ayu", input="E\na\nq\n")
+    lines = r.output.splitlines()
+    (failed,) = [line for line in lines if "the editor failed" in line]
+    assert failed.startswith("  the editor failed: ") and failed.endswith("; nothing was changed (e edits on one line)")
+    assert "  -> approved" in lines
+    assert "Reviewed 1 of 20: 1 approved." in r.output

@@ -67,3 +67,36 @@ def test_missing_directory_and_unknown_encoding(tmp_path):
 def test_empty_file_is_empty_text(tmp_path):
     (tmp_path / "e.txt").write_bytes(b"")
     assert read_text(tmp_path / "e.txt") == ""
+
+
+@pytest.mark.parametrize("suffix, body", [
+    ("tsv", "Selamat pagi.\tGood morning.\n"),
+    ("jsonl", '{"source": "Selamat pagi.", "target": "Good morning."}\n'),
+])
+def test_utf16_bom_before_utf8_units_says_to_remove_the_bom(tmp_path, suffix, body):
+    """The same answer as translate, segment and score give (issue 20): --encoding cannot
+    help, because the byte-order mark wins."""
+    from click.testing import CliRunner
+
+    from tmtool.cli import cli
+
+    path = tmp_path / f"units.{suffix}"
+    path.write_bytes(codecs.BOM_UTF16_LE + body.encode("utf-8") * 3)
+    for extra in ([], ["--encoding", "cp1252"]):
+        r = CliRunner().invoke(cli, ["--tm", str(tmp_path / "tm.sqlite"), "tm", "import", str(path), *extra])
+        assert r.exit_code == 1
+        assert r.output == (f"Error: {path}: its byte-order mark says utf-16-le, but the text is UTF-8; "
+                            "remove the byte-order mark\n")
+
+
+def test_a_damaged_file_after_a_bom_does_not_suggest_encoding(tmp_path):
+    from tmtool.textio import text_lines
+
+    path = tmp_path / "units.tsv"
+    path.write_bytes(codecs.BOM_UTF8 + b"Selamat pagi.\tGood morning.\n" + b"caf\xe9\tx\n")
+    with open(path, "rb") as f, pytest.raises(InputError) as e:
+        list(text_lines(f, str(path)))
+    # (the line is the one the decoder's chunk started at)
+    assert str(e.value).startswith(f"{path}:")
+    assert str(e.value).endswith(": starts with a utf-8 byte-order mark but is not valid utf-8 "
+                                 "(invalid continuation byte): the file is damaged or its byte-order mark is wrong")

@@ -29,7 +29,7 @@ SAMPLES = {
     "okapi-Paragraph_TM.tmx": ("en", "de", 7, {}, None),
     "okapi-potest.po.empty.tmx": ("en", "fr", 0, {"with an empty target": 12}, None),
     "omegat-project_save.tmx": ("en", "fr", 5, {}, ("Apertium", "Apertium")),
-    "omegat-test-multiple-tuv.tmx": ("en", "es", 2, {"without a es variant": 1}, ("Hello World!", "¡Hola Mundo!")),
+    "omegat-test-multiple-tuv.tmx": ("en", "es", 2, {"with no es variant": 1}, ("Hello World!", "¡Hola Mundo!")),
     "omegat-test-omegat-invalid.tmx": ("en", "be", 4, {}, ("entuv", "betuv")),
     "openxliff-tmxeditor_es.ditamap.tmx": ("en", "es", 492, {}, ("Editing an Existing File", "Editar un Archivo Existente")),
     "sdlstudio-export-cy-GB.tmx": ("cy", "en", 118, {}, None),

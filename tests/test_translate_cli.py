@@ -8,11 +8,12 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES
+from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, REPO
 from tmtool.cli import cli
 
 SEGMENTS = 20
 REFERENCE = ARTICLE_EN_SENTENCES.read_text(encoding="utf-8").splitlines()
+TINY_EXTRA = REPO / "tests" / "data" / "tiny-extra.tsv"
 
 
 def run(*args, input=None):
@@ -130,10 +131,17 @@ def test_missing_model_directory_is_one_clear_line(tm_path, tmp_path, tiny_model
     r = run("--tm", tm_path, "translate", ARTICLE, "--model", tmp_path / "nope")
     assert r.exit_code == 1
     assert r.output == f"Error: model directory {tmp_path / 'nope'} does not exist\n"
-    # The model is loaded before anything is stored: no units, and no document of untranslated
-    # segments left behind.
+    # The model is loaded before anything is stored: not even an empty memory is left behind
+    # (issue 20), so the next command says there is none.
+    assert not tm_path.exists() and not tm_path.parent.exists()
+    r = run("--tm", tm_path, "docs")
+    assert r.exit_code == 1 and r.output.startswith(f"Error: no translation memory at {tm_path}")
+    # With a memory already there, the model is still loaded before anything is stored: no
+    # units, and no document of untranslated segments.
+    assert run("--tm", tm_path, "tm", "import", TINY_EXTRA).exit_code == 0
+    r = run("--tm", tm_path, "translate", ARTICLE, "--model", tmp_path / "nope")
+    assert r.exit_code == 1
     db = sqlite3.connect(tm_path)
-    assert db.execute("SELECT count(*) FROM units").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
 
 
@@ -230,3 +238,29 @@ def test_command_line_mistakes_are_one_line_with_exit_2(args, message):
     r = run(*args)
     assert r.exit_code == 2
     assert r.output == message + "\n"
+
+
+@pytest.mark.parametrize("codec, bom", [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
+                                        ("utf-16-be", b"\xfe\xff")])
+def test_the_output_keeps_the_inputs_byte_order_mark(tm_path, tiny_model, tmp_path, codec, bom):
+    """Issue 20: the English document is written as the original was, BOM and encoding."""
+    doc = tmp_path / "bom.txt"
+    doc.write_bytes(bom + "Selamat pagi.\r\n\r\nApa kabar?\r\n".encode(codec))
+    out = tmp_path / "out.txt"
+    r = run("--tm", tm_path, "translate", doc, "--model", tiny_model, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes() == bom + "Good morning.\r\n\r\nHow are you?\r\n".encode(codec)
+    r = run("--tm", tm_path, "translate", doc)  # to stdout, from the memory
+    assert r.stdout_bytes == bom + "Good morning.\r\n\r\nHow are you?\r\n".encode(codec)
+    r = run("--tm", tm_path, "translate", doc, "--format", "jsonl")  # records: always plain UTF-8
+    assert not r.stdout_bytes.startswith((b"\xef", b"\xff", b"\xfe"))
+    assert [row["target"] for row in jsonl(r.stdout)] == ["Good morning.", "How are you?"]
+
+
+def test_input_read_with_encoding_gives_utf8_output(tm_path, tiny_model, tmp_path):
+    doc = tmp_path / "latin1.txt"
+    doc.write_bytes("Selamat pagi.\n".encode("cp1252"))
+    out = tmp_path / "out.txt"
+    r = run("--tm", tm_path, "translate", doc, "--model", tiny_model, "--encoding", "cp1252", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes() == b"Good morning.\n"

@@ -158,3 +158,20 @@ def test_a_cat_file_among_several_inputs_or_with_ray_is_refused_not_read_as_text
             f"Error: {cat} is a CAT file; CAT files are translated one at a time and without --ray: "
             "`tmtool translate FILE -o OUT`"]
     assert not tm_path.exists()
+
+
+def test_several_inputs_keep_each_inputs_byte_order_mark(tm_path, tiny_model, tmp_path):
+    """Issue 20 with several inputs: each English document is written as its original was."""
+    from click.testing import CliRunner
+
+    from tmtool.cli import cli
+
+    inputs = {"u8.txt": ("utf-8", b"\xef\xbb\xbf"), "u16.txt": ("utf-16-le", b"\xff\xfe"), "plain.txt": ("utf-8", b"")}
+    for name, (codec, bom) in inputs.items():
+        (tmp_path / name).write_bytes(bom + "Selamat pagi.\n\nApa kabar?\n".encode(codec))
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["--tm", str(tm_path), "translate", *(str(tmp_path / n) for n in inputs),
+                                 "--model", str(tiny_model), "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    for name, (codec, bom) in inputs.items():
+        assert (out / name).read_bytes() == bom + "Good morning.\n\nHow are you?\n".encode(codec)

@@ -20,7 +20,7 @@ from .errors import InputError, TmtoolError, UsageError
 from .memory import TranslationMemory
 from .pipeline import JobResult, SourceDocument, translate_job
 from .segment import Segmenter
-from .textio import read_text
+from .textio import read_text_and_bom
 from .translate import Translator
 
 
@@ -37,6 +37,7 @@ class LoadedDocument(SourceDocument):
     """A document read and segmented, ready to translate, and the input it comes from."""
 
     source: DocumentInput | None = None
+    bom: str | None = None  # the encoding the input's byte-order mark named (None: it had none)
 
 
 #: What a many-document job did (:class:`tmtool.pipeline.JobResult`).
@@ -95,14 +96,14 @@ def read_documents(
     loaded, failed = [], []
     for doc in inputs:
         try:
-            text = read_text(doc.path, encoding)
+            text, bom = read_text_and_bom(doc.path, encoding)
             segments = segmenter.segment(text)
             if not segments:
                 raise InputError(f"{doc.path}: nothing to translate (the input is empty or only whitespace)")
         except TmtoolError as e:
             failed.append((doc, str(e)))
             continue
-        loaded.append(LoadedDocument(doc.name, text, segments, source=doc))
+        loaded.append(LoadedDocument(doc.name, text, segments, source=doc, bom=bom))
     return loaded, failed
 
 

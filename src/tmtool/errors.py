@@ -47,5 +47,9 @@ class FormatError(TmtoolError):
     """A file in an exchange format (TMX, TSV, JSONL) is malformed."""
 
 
+class EditorError(TmtoolError):
+    """The text editor ($VISUAL, $EDITOR) could not be started or failed; nothing was edited."""
+
+
 class NotFound(TmtoolError):
     """A document or translation unit that was asked for does not exist."""

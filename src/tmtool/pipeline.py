@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 from .background import Background as _Background
 from .errors import InputError
@@ -155,9 +155,10 @@ def translate_document(
     """Translate ``text`` through the memory ``tm`` and store it as document ``name``.
 
     The one-document case of :func:`translate_job`: ``translator`` is called only if some
-    segment is not in the memory, so a fully reused document never loads a model. Each batch's
-    units are committed as soon as the model returns them: an interrupted run keeps its finished
-    batches and the next run only translates the rest. Context (101) and exact matches are
+    segment is not in the memory, so a fully reused document never loads a model. The new units
+    are committed in document order as the model returns them (see ``WINDOW``): an interrupted run
+    keeps what was committed, Ctrl-C every finished batch, and the next run only translates the
+    rest. Context (101) and exact matches are
     reused; other segments get their best fuzzy match as a suggestion, reused instead of the
     model when it scores at least ``fuzzy_reuse``. ``unit_props`` gives the props of the unit
     stored for a segment the model translated (the inline codes of a CAT file's segment, issue 18).
@@ -180,7 +181,7 @@ class _Doc:
     source: SourceDocument
     doc_id: int
     plan: object  # the memory's ReusePlan, None with reuse off
-    reused: dict[int, tuple[TranslationUnit, int]]
+    reused: dict[int, tuple[TranslationUnit, int]]  # a unit made from a fuzzy match: id None until stored
     own: set[int]  # reused units that are this document's own earlier MT
     firsts: dict[str, Segment]  # each source it sends to the model: its first segment here
     notes: list[str] = field(default_factory=list)
@@ -205,11 +206,14 @@ def translate_job(
 
     The memory is asked once for every distinct sentence of every document; each source it lacks
     goes to the engine once, whatever number of documents repeat it, in length-sorted batches
-    across all of them. ``translator`` is called only if something is missing, and (without
+    inside windows of ``WINDOW`` sources in document order (the job's documents, then their
+    segments). ``translator`` is called only if something is missing, and (without
     ``fuzzy_reuse``, whose plan may answer everything) before anything is stored, so a model that
-    cannot load leaves the memory as it was. Each batch is committed in one transaction, its
-    units linked to every document that asked for them: an interrupted job keeps its finished
-    batches and a rerun translates only what is missing. With ``close_engine``, an engine with
+    cannot load leaves the memory as it was. New units (the model's and, with ``fuzzy_reuse``,
+    those made from fuzzy matches) get their ids in document order (issue 20: unit N is segment
+    #N of a new document): each is committed, in one transaction with its links to every document
+    that asked for it, once every earlier new unit is. An interrupted job keeps what was
+    committed (Ctrl-C: every finished batch) and a rerun translates only what is missing. With ``close_engine``, an engine with
     a ``close()`` (a pool of Ray actors) is closed at the end, on an error or Ctrl-C too.
     """
     started = time.perf_counter()
@@ -238,13 +242,25 @@ def translate_job(
             for key, seg in doc.firsts.items():
                 todo.setdefault(key, (doc, seg))
         made: dict[str, TranslationUnit] = {}
+        writer = _InOrder(tm, docs, made)
         model_id = None
-        if todo:
-            engine = engine or translator()
-            model_id = engine.model_id
-            _translate_misses(tm, engine, docs, todo, made, later=later, src_lang=src_lang, tgt_lang=tgt_lang,
-                              batch_size=batch_size, max_batch_tokens=max_batch_tokens, author=author,
-                              progress=progress)
+        try:
+            if todo:
+                engine = engine or translator()
+                model_id = engine.model_id
+                _translate_misses(tm, engine, docs, todo, writer, later=later, src_lang=src_lang,
+                                  tgt_lang=tgt_lang, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
+                                  author=author, progress=progress)
+        except BaseException:
+            # Interrupted: keep every finished translation (still in document order where it can
+            # be), so the next run translates only the rest. The error that stopped the run is
+            # the one to report.
+            try:
+                writer.commit(everything=True)
+            except Exception:  # noqa: BLE001
+                pass
+            raise
+        writer.commit(everything=True)
     finally:
         close = getattr(engine, "close", None)
         if close_engine and callable(close):
@@ -259,10 +275,12 @@ def _store(d: SourceDocument, tm, hits, src_lang, tgt_lang, reuse, fuzzy_reuse, 
     # the document's own earlier MT, not a TM match of other work (issue 14).
     before = tm.document_units(d.name)
     doc_id = tm.save_document(d.name, d.text, d.segments, src_lang, tgt_lang, hashes=d.keys)
+    # The units made from fuzzy matches (--fuzzy-reuse) come back unstored (id None): they are
+    # stored in document order with the model's. The memory's own units are linked now.
     plan = tm.plan_reuse(doc_id, d.segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
-                         author=author, suggest=suggest) if reuse else None
+                         author=author, suggest=suggest, store=False) if reuse else None
     reused = plan.reused if plan else {}
-    _link_reused(tm, doc_id, d.segments, d.keys, reused)
+    _link_reused(tm, doc_id, d.segments, d.keys, {i: r for i, r in reused.items() if r[0].id is not None})
     own = {u.id for u, score in reused.values() if score >= 100 and u.origin == "mt" and u.id in before}
     if own:
         tm.mark_own_mt(doc_id, own)
@@ -274,18 +292,15 @@ def _store(d: SourceDocument, tm, hits, src_lang, tgt_lang, reuse, fuzzy_reuse, 
 
 
 def _translate_misses(tm, engine: Translator, docs: list[_Doc], todo: dict[str, tuple[_Doc, Segment]],
-                      made: dict[str, TranslationUnit], *, later: bool, src_lang: str, tgt_lang: str,
+                      writer: _InOrder, *, later: bool, src_lang: str, tgt_lang: str,
                       batch_size, max_batch_tokens, author, progress) -> None:
-    """Send every source in ``todo`` to ``engine`` and commit each batch as it comes back."""
+    """Send every source in ``todo`` (in document order) to ``engine`` and hand each unit to
+    ``writer`` as it comes back; it commits what document order allows after each batch."""
     keys = list(todo)
-    wanted: dict[str, list[_Doc]] = {}
-    for doc in docs:
-        for key in doc.firsts:
-            wanted.setdefault(key, []).append(doc)
     done_count = 0
     if progress:
         progress(0, len(keys))
-    batches = engine.translate_batches([todo[k][1].text for k in keys], batch_size, max_batch_tokens)
+    batches = _in_windows(engine, [todo[k][1].text for k in keys], batch_size, max_batch_tokens)
     if later:
         # The engine runs in a thread (CTranslate2 and torch release the GIL while they compute;
         # Ray actors run elsewhere); this one meanwhile looks up the suggestions, then stores
@@ -306,22 +321,11 @@ def _translate_misses(tm, engine: Translator, docs: list[_Doc], todo: dict[str, 
                 doc, seg = todo[keys[i]]
                 if doc.source.unit_props is not None:
                     unit.props = {**unit.props, **doc.source.unit_props(seg)}
-            with tm.atomic():
-                ids = tm.add_units(units)
-                # A unit already stored with this source and target comes back as it is
-                # (perhaps rejected, or approved): the output reports what the memory holds.
-                stored = tm.get_units(ids)
-                links: dict[int, dict[str, int]] = {}  # doc_id -> {source hash: unit id}
-                for (i, _), tu_id in zip(done, ids):
-                    made[keys[i]] = stored[tu_id]
-                    for doc in wanted[keys[i]]:
-                        links.setdefault(doc.doc_id, {})[keys[i]] = tu_id
-                # One statement per document links all its repeats of each source; 0 = the model.
-                for doc_id, by_source in links.items():
-                    tm.link_sources(doc_id, by_source, match=0)
+                writer.ready(("mt", keys[i]), unit)
+            writer.commit()
             for n in batch_notes:
                 if isinstance(n, SplitNote):
-                    for doc in wanted[keys[n.index]]:
+                    for doc in writer.wanted[keys[n.index]]:
                         doc.notes.append(
                             f"segment {doc.firsts[keys[n.index]].index + 1} has {n.tokens} tokens, more than "
                             f"the model's limit of {n.limit}: translated in {n.pieces} pieces"
@@ -333,6 +337,91 @@ def _translate_misses(tm, engine: Translator, docs: list[_Doc], todo: dict[str, 
         batches.close()  # a thread: stopped after its current batch; a generator: closed
 
 
+class _InOrder:
+    """Stores the new units of a job in document order (issue 20: unit N is segment #N of a new
+    document): a unit ready to store waits for every earlier new unit.
+
+    A slot is ``("mt", source hash)`` for a unit the model makes (one per distinct source of the
+    job, linked to every document that sends it) or ``("fuzzy", document index, source hash)``
+    for one made from a fuzzy match. Each commit is one transaction that stores the units, links
+    their segments and reads them back: a unit already stored with this source and target comes
+    back as it is (perhaps rejected, or approved), so the output reports what the memory holds.
+    """
+
+    def __init__(self, tm: TranslationMemory, docs: list[_Doc], made: dict[str, TranslationUnit]):
+        self.tm, self.docs, self.made = tm, docs, made  # made: the model's units, by source hash
+        self.wanted: dict[str, list[_Doc]] = {}  # source hash -> the documents that send it
+        self.slots: list[tuple] = []
+        self.waiting: dict[tuple, TranslationUnit] = {}
+        self.stored = 0  # self.slots[:stored] are stored (or were given up on an interruption)
+        placed: set[tuple] = set()
+        for n, doc in enumerate(docs):
+            fuzzy = {doc.source.keys[i]: unit for i, (unit, _) in doc.reused.items() if unit.id is None}
+            for key in doc.firsts:
+                self.wanted.setdefault(key, []).append(doc)
+            for key in doc.source.keys:
+                slot = ("mt", key) if key in doc.firsts else ("fuzzy", n, key) if key in fuzzy else None
+                if slot is not None and slot not in placed:
+                    placed.add(slot)
+                    self.slots.append(slot)
+                    if slot[0] == "fuzzy":
+                        self.waiting[slot] = fuzzy[key]
+
+    def ready(self, slot: tuple, unit: TranslationUnit) -> None:
+        """``unit`` is the new unit of ``slot``."""
+        self.waiting[slot] = unit
+
+    def commit(self, everything: bool = False) -> None:
+        """Store the ready units that no earlier unit waits for (``everything``: all ready ones)."""
+        upto = self.stored
+        while upto < len(self.slots) and self.slots[upto] in self.waiting:
+            upto += 1
+        if everything:
+            upto = len(self.slots)
+        batch = [(slot, self.waiting.pop(slot)) for slot in self.slots[self.stored : upto] if slot in self.waiting]
+        self.stored = upto
+        if not batch:
+            return
+        with self.tm.atomic():
+            ids = self.tm.add_units([unit for _, unit in batch])
+            stored = self.tm.get_units(ids)
+            links: dict[tuple[int, int], dict[str, int]] = {}  # (doc_id, score) -> {source hash: unit id}
+            for (slot, _), tu_id in zip(batch, ids):
+                if slot[0] == "mt":
+                    self.made[slot[1]] = stored[tu_id]
+                    for doc in self.wanted[slot[1]]:
+                        links.setdefault((doc.doc_id, 0), {})[slot[1]] = tu_id  # 0: the model made it
+                else:
+                    doc, key = self.docs[slot[1]], slot[2]
+                    scores = set()
+                    for i, (unit, score) in list(doc.reused.items()):
+                        if unit.id is None and doc.source.keys[i] == key:
+                            doc.reused[i] = (stored[tu_id], score)
+                            scores.add(score)
+                    # The segments of one source share its fuzzy match, hence its score.
+                    links.setdefault((doc.doc_id, max(scores)), {})[key] = tu_id
+            # One statement per document and score links all its repeats of each source.
+            for (doc_id, score), by_source in links.items():
+                self.tm.link_sources(doc_id, by_source, match=score)
+
+
+#: Sources handed to the engine at a time, in document order: it sorts each window by length
+#: (little padding) and the window's units are stored in order when it is done, so an
+#: interrupted run loses at most one window of work.
+WINDOW = 128
+
+
+def _in_windows(engine: Translator, texts: list[str], batch_size: int | None,
+                max_batch_tokens: int | None) -> Iterator[tuple[list[tuple[int, str]], list]]:
+    """``engine.translate_batches`` over consecutive windows of ``texts``, indices kept global."""
+    # At least 4 full batches a window, for each worker of a pool (Ray actors), so none idles.
+    workers = len(getattr(engine, "actors", None) or ()) or 1
+    window = max(WINDOW, 4 * (batch_size or engine.default_batch_size) * workers)
+    for start in range(0, len(texts), window):
+        for done, notes in engine.translate_batches(texts[start : start + window], batch_size, max_batch_tokens):
+            yield ([(start + i, t) for i, t in done], [replace(n, index=start + n.index) for n in notes])
+
+
 def _document_result(doc: _Doc, made: dict[str, TranslationUnit], model_id: str | None,
                      started: float) -> TranslateResult:
     """What ``doc``'s segments got, as the memory holds it, with its notes and warnings."""
@@ -341,7 +430,7 @@ def _document_result(doc: _Doc, made: dict[str, TranslationUnit], model_id: str 
     for s, key in zip(d.segments, d.keys):
         best = plan.best.get(s.index) if plan else None
         if s.index in doc.reused:
-            unit, score = doc.reused[s.index]
+            unit, score = doc.reused[s.index]  # (a fuzzy-made unit: as stored by the writer)
             results.append(SegmentResult(s, plain_target(unit), "tm", score, unit, best,
                                          own=unit.id in doc.own, cut=cut_short(unit)))
         else:

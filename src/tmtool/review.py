@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import Conflict, NotFound
+from .errors import Conflict, EditorError, NotFound
 from .formats.inline import shown
 from .memory.review import OWN_MT, ReviewPair
 from .records import cut_short
@@ -195,7 +195,11 @@ def _decide(tm, pair, *, read, write, edit_long, author, summary, first):
             if key == "E" and edit_long is None:
                 write("  no editor available here; use e")
                 continue
-            text = edit_long(unit.target) if key == "E" else read("  new target > ")
+            try:
+                text = edit_long(unit.target) if key == "E" else read("  new target > ")
+            except EditorError as e:  # back to the prompt: the review goes on (issue 20)
+                write(f"  {e}; nothing was changed (e edits on one line)")
+                continue
             text = " ".join((text or "").split())
             if not text:
                 write("  edit cancelled")

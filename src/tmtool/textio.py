@@ -35,6 +35,12 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     A byte-order mark decides the encoding; otherwise ``encoding`` or strict UTF-8.
     Binary files (NUL bytes in a file without a UTF-16/32 BOM) are refused.
     """
+    return read_text_and_bom(path, encoding)[0]
+
+
+def read_text_and_bom(path: str | Path, encoding: str | None = None) -> tuple[str, str | None]:
+    """:func:`read_text`, and the encoding its byte-order mark named (None: it had none), so
+    that a translation can be written the way the original was (issue 20)."""
     name = _name(path)
     f = open_binary(path)
     try:
@@ -44,7 +50,7 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     finally:
         if f is not sys.stdin.buffer:
             f.close()
-    return decode(data, name, encoding)
+    return decode(data, name, encoding), next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
 
 
 def open_binary(path: str | Path) -> BinaryIO:
@@ -98,12 +104,20 @@ def text_lines(
     if not hasattr(stream, "peek"):
         stream = io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
     try:
-        head = stream.peek(4)[:4]  # type: ignore[union-attr]
+        sample = stream.peek(4096)[:4096]  # type: ignore[union-attr]
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror or e}") from None
-    codec = next((c for bom, c in _BOMS if head.startswith(bom)), None)
+    bom, codec = next(((b, c) for b, c in _BOMS if sample.startswith(b)), (b"", None))
     if codec is None and encoding:
         _check_encoding(encoding)
+    wide = codec or encoding
+    if wide and codecs.lookup(wide).name.startswith(("utf-16", "utf-32")) and _is_utf8_text(
+        _whole_chars(sample[len(bom):])
+    ):
+        # The same answer as read_text gives (issue 20): --encoding cannot help when a BOM wins.
+        said = "its byte-order mark says" if codec else "--encoding says"
+        raise InputError(f"{name}: {said} {wide}, but the text is UTF-8; "
+                         + ("remove the byte-order mark" if codec else "leave out --encoding"))
     reading = _STREAM_CODECS[codec] if codec else (encoding or "utf-8")
     text = io.TextIOWrapper(stream, encoding=reading, errors="strict", newline=newline)
     n = 0
@@ -116,8 +130,13 @@ def text_lines(
     except UnicodeDecodeError as e:
         if not (codec or encoding) and b"\x00" in e.object:
             raise InputError(f"{name}:{n + 1}: contains NUL bytes: {_BINARY_HINT}") from None
+        if codec:  # the BOM decided: another --encoding would change nothing
+            raise InputError(
+                f"{name}:{n + 1}: starts with a {codec} byte-order mark but is not valid {codec} "
+                f"({e.reason}): the file is damaged or its byte-order mark is wrong"
+            ) from None
         raise InputError(
-            f"{name}:{n + 1}: not valid {codec or encoding or 'utf-8'} ({e.reason}); "
+            f"{name}:{n + 1}: not valid {encoding or 'utf-8'} ({e.reason}); "
             "pass --encoding (for example --encoding cp1252)"
         ) from None
     except OSError as e:
@@ -160,6 +179,16 @@ def _decode(data: bytes, codec: str, name: str, bom: int = 0) -> str:
     if "\x00" in text:
         raise InputError(f"{name}: contains NUL characters; is it a binary file?")
     return text
+
+
+def _whole_chars(sample: bytes) -> bytes:
+    """``sample`` (the start of a file) without a UTF-8 character cut off at its end."""
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.reason == "unexpected end of data" and e.start >= len(sample) - 3:
+            return sample[: e.start]
+    return sample
 
 
 def _is_utf8_text(data: bytes) -> bool:

@@ -142,7 +142,11 @@ def test_unicode_files_with_a_byte_order_mark_are_read(memory, tmp_path, case):
     assert r.exit_code == 0 and "= 100.0" in r.stdout, r.output
     r = invoke(tm, "translate", path, "--doc", "seed-doc.txt", "-o", tmp_path / "out.txt")
     assert r.exit_code == 0, r.output  # fully reused: no model, no new unit
-    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == ENGLISH
+    # The English document is written as the input was: its byte-order mark and encoding (issue 20).
+    codec = {"utf8-bom": "utf-8", "utf16le-bom": "utf-16-le", "utf16be-bom": "utf-16-be",
+             "utf32le-bom": "utf-32-le"}.get(case)
+    expected = ("\ufeff" + ENGLISH).encode(codec) if codec else ENGLISH.encode("utf-8")
+    assert (tmp_path / "out.txt").read_bytes() == expected
     after = row_counts(tm)
     assert after["units"] == counts["units"]
     counts.update(after)  # the document was replaced by its new text: that is what translate does

@@ -85,17 +85,20 @@ def tm_exists(ctx: click.Context) -> bool:
     return memory_exists(ctx.obj["tm_path"])
 
 
-def write_output(path: str, text: str) -> None:
+def write_output(path: str, text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` (``-`` is stdout) atomically: a reader never sees half a file."""
     if path == "-":
-        click.echo(for_stream(text), nl=False, color=True)  # a document to a terminal: its escapes shown, not run
+        if encoding == "utf-8":
+            click.echo(for_stream(text), nl=False, color=True)  # a document to a terminal: its escapes shown, not run
+        else:  # UTF-16/32 (an input's byte-order mark, issue 20): bytes, whatever the terminal's encoding
+            click.get_binary_stream("stdout").write(text.encode(encoding))
         return
-    with output_stream(path) as f:
+    with output_stream(path, encoding=encoding) as f:
         f.write(text)
 
 
 @contextmanager
-def output_stream(path: str, newline: str | None = "") -> Iterator[TextIO]:
+def output_stream(path: str, newline: str | None = "", encoding: str = "utf-8") -> Iterator[TextIO]:
     """The stream ``-o PATH`` writes to: stdout for ``-``, else :func:`tmtool.atomicfile.atomic_open`
     (the file appears whole, with the umask's mode, or an existing file's). A failure is one line."""
     if path == "-":
@@ -104,7 +107,7 @@ def output_stream(path: str, newline: str | None = "") -> Iterator[TextIO]:
     from ..atomicfile import atomic_open
 
     try:
-        with atomic_open(path, newline=newline) as f:
+        with atomic_open(path, newline=newline, encoding=encoding) as f:
             yield f
     except IsADirectoryError:
         raise UsageError(f"{path} is a directory; give -o a file name") from None

@@ -14,7 +14,14 @@ from . import cli, echo, open_tm
 
 @cli.group()
 def model():
-    """Download and inspect translation models."""
+    """Download, inspect and convert translation models.
+
+    \b
+    Example:
+        tmtool model info
+        tmtool model convert ./opus-mt-id-en
+        tmtool model prune --dry-run
+    """
 
 
 @model.command()
@@ -32,6 +39,10 @@ def fetch(name):
     from ..translate import hub
 
     name = name or default_model()
+    cached = hub.cached_snapshot(name) if hub.offline_mode() else None
+    if cached is not None:  # offline by choice: what is there is what translate will use
+        echo(f"{name}: already cached in {cached} (HF_HUB_OFFLINE is set: no newer revision looked for)")
+        return
     path = hub.fetch(name)
     echo(f"{name}: cached in {path}")
 
@@ -96,7 +107,7 @@ def info(name, as_json):
     generation_file = path / "generation_config.json"
     generation = json.loads(generation_file.read_text(encoding="utf-8")) if generation_file.is_file() else {}
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    copies = [c for c in ct2_cache.converted_models() if c.model == name or c.source_path == str(path.absolute())]
+    copies = ct2_cache.copies_of(name, path, _ct2_version())
     data = {
         "model": name,
         "path": str(path),
@@ -261,14 +272,10 @@ def prune(dry_run):
         tmtool model prune
     """
     import shutil
-    from importlib.metadata import PackageNotFoundError, version
 
     from ..translate import ct2_cache
 
-    try:
-        ct2_version = version("ctranslate2")
-    except PackageNotFoundError:
-        ct2_version = None  # without CTranslate2 only vanished models are certainly stale
+    ct2_version = _ct2_version()  # without CTranslate2 only vanished models are certainly stale
     stale = ct2_cache.stale_entries(ct2_version)
     for entry in stale:
         echo(f"{'would remove' if dry_run else 'removed'} {entry.path} "
@@ -282,3 +289,13 @@ def prune(dry_run):
              f"removed, {total:.1f} MB")
     else:
         echo(f"nothing stale in {ct2_cache.cache_root()}")
+
+
+def _ct2_version() -> str | None:
+    """The installed CTranslate2's version, without importing it (None: not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ctranslate2")
+    except PackageNotFoundError:
+        return None

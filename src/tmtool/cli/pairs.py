@@ -29,9 +29,9 @@ def pairs(ctx, doc_name, fmt):
     Example:
         tmtool pairs
         tmtool pairs --doc antara-2022-09-15-xi-aliyev.id.txt --format jsonl
-        tmtool pairs show 12
+        tmtool pairs show --segment 3
         tmtool pairs set-status approved --doc antara-2022-09-15-xi-aliyev.id.txt --origin tm
-        tmtool pairs edit 12 --target "Translator: Xinhua"
+        tmtool pairs edit --segment 18 --target "Translator: Xinhua"
     """
     if ctx.invoked_subcommand is not None:
         return

@@ -9,7 +9,7 @@ from dataclasses import asdict
 import click
 
 from ..config import current_user
-from ..errors import NotFound
+from ..errors import NotFound, UsageError
 from ..records import ORIGINS, STATUSES
 from ..terminal import plural
 from . import cli, echo, open_tm, terminal_width
@@ -30,6 +30,33 @@ def resolve_doc(tm, name: str | None) -> str:
     if not docs:
         raise NotFound(f"{tm.path} holds no documents yet; translate one first")
     return docs[0].name
+
+
+def _unit_options(f):
+    """TU_ID, or the segment as `tmtool pairs` numbers it (issue 20: nobody has to guess)."""
+    f = click.option("--segment", type=click.IntRange(min=1), metavar="N",
+                     help="The pair of segment #N (as `tmtool pairs` numbers them) instead of TU_ID.")(f)
+    f = click.option("--doc", "doc_name",
+                     help="With --segment: the document [default: the most recently translated].")(f)
+    return click.argument("tu_id", type=int, required=False)(f)
+
+
+def resolve_unit(tm, tu_id: int | None, doc_name: str | None, segment: int | None) -> int:
+    """The unit id a command was given: TU_ID, or the unit of ``--doc D --segment N``."""
+    if (tu_id is None) == (segment is None):
+        raise UsageError("give a unit id (TU_ID) or --segment N (with --doc), not both and not neither")
+    if tu_id is not None:
+        if doc_name is not None:
+            raise UsageError("--doc goes with --segment; a TU_ID names a unit of any document")
+        return tu_id
+    name = resolve_doc(tm, doc_name)
+    pairs_ = tm.pairs(name)
+    if segment > len(pairs_):
+        raise NotFound(f"{name} has {plural(len(pairs_), 'segment')}; there is no segment #{segment}")
+    unit = pairs_[segment - 1].unit
+    if unit is None:
+        raise NotFound(f"segment #{segment} of {name} has no translation yet")
+    return unit.id
 
 
 @cli.command()
@@ -96,24 +123,32 @@ def _read(prompt: str) -> str | None:
 
 
 def _edit(text: str) -> str | None:
-    return click.edit(text + "\n", require_save=True)
+    from ..errors import EditorError
+
+    try:
+        return click.edit(text + "\n", require_save=True)
+    except click.ClickException as e:  # not found, or it exited with an error
+        raise EditorError(f"the editor failed: {e.format_message()}") from None
 
 
 @pairs.command("show")
-@click.argument("tu_id", type=int)
+@_unit_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: the unit, its uses and its history.")
 @click.pass_context
-def show(ctx, tu_id, as_json):
+def show(ctx, tu_id, doc_name, segment, as_json):
     """Show one pair with its uses, scores and history.
 
-    A pair is a translation unit of the memory (TU_ID is the `tu_id` of `tmtool pairs`).
+    A pair is a translation unit of the memory: TU_ID is the `tu_id` of `tmtool pairs` (its
+    "tu"), or name it by the segment it translates, `--segment N` (the `#N` of `tmtool pairs`).
 
     \b
     Example:
-        tmtool pairs show 12
-        tmtool pairs show 12 --json
+        tmtool pairs show --segment 3
+        tmtool pairs show --doc antara-2022-09-15-xi-aliyev.id.txt --segment 3 --json
+        tmtool pairs show 3
     """
     with open_tm(ctx, create=False) as tm:
+        tu_id = resolve_unit(tm, tu_id, doc_name, segment)
         unit = tm.get_unit(tu_id)
         history = tm.history(tu_id)
         uses = tm.unit_segments(tu_id)
@@ -197,24 +232,38 @@ def set_status(ctx, status, doc_name, origins, statuses, author):
 
 
 @pairs.command("edit")
-@click.argument("tu_id", type=int)
+@_unit_options
 @click.option("--target", required=True, help="The new target text; - reads it from stdin.")
 @click.option("--status", type=click.Choice(STATUSES), default="approved", show_default=True)
 @click.option("--author", default=None, help="Recorded in the history [default: your user name].")
 @click.pass_context
-def edit(ctx, tu_id, target, status, author):
+def edit(ctx, tu_id, doc_name, segment, target, status, author):
     """Replace a pair's target with your own text.
 
-    The new target has origin human; the old one stays in the pair's history.
+    The pair is TU_ID (the `tu` of `tmtool pairs`) or `--segment N` (its `#N`, in the most
+    recent document or `--doc`). The new target has origin human; the old one stays in the
+    pair's history.
 
     \b
     Example:
-        tmtool pairs edit 12 --target "Translator: Xinhua"
-        echo "Editor: Atman Ahdiat" | tmtool pairs edit 13 --target -
+        tmtool pairs edit --segment 18 --target "Translator: Xinhua"
+        echo "Editor: Atman Ahdiat (ANTARA)" | tmtool pairs edit --segment 19 --target -
     """
     if target == "-":
         target = sys.stdin.read()
     with open_tm(ctx, create=False) as tm:
+        tu_id = resolve_unit(tm, tu_id, doc_name, segment)
+        before = tm.get_unit(tu_id)
         unit = tm.edit_target(tu_id, target, author=author or current_user(), status=status)
-    moved = "" if unit.id == tu_id else f" (its segments now use unit {unit.id}, which had this text)"
-    echo(f"unit {tu_id}: target saved as human, {unit.status}{moved}")
+    echo(describe_edit(before, unit, target))
+
+
+def describe_edit(before, unit, target: str) -> str:
+    """What `pairs edit` did, as the memory now holds it (issue 20: an unchanged text is no edit)."""
+    if target.strip() == before.target:
+        if unit.status == before.status:
+            return f"unit {before.id}: the target is already this text; nothing changed ({unit.origin}, {unit.status})"
+        return (f"unit {before.id}: the target is already this text and stays {unit.origin}; "
+                f"status {before.status} -> {unit.status}")
+    moved = "" if unit.id == before.id else f" (its segments now use unit {unit.id}, which had this text)"
+    return f"unit {before.id}: target saved as human, {unit.status}{moved}"

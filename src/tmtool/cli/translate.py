@@ -10,9 +10,9 @@ import click
 
 from ..errors import InputError, UsageError
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
-from ..textio import read_text
+from ..textio import read_text_and_bom
 from ..terminal import plural
-from . import cli, echo, open_tm, write_output
+from . import cli, echo, open_tm, tm_exists, write_output
 from .segment import segmenter_options, make_segmenter
 
 FORMATS = ("text", "jsonl", "tsv")
@@ -108,16 +108,15 @@ def translate(
 
         return translate_many(ctx, dict(ctx.params))
     input_path = input_path[0]
+    from ..formats.catdoc import cat_format
     from ..pipeline import translate_document
     from ..translate import get_translator
-
-    from ..formats.catdoc import cat_format
 
     if (cat := cat_format(input_path, format_in)) is not None:
         return _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, compute_type,
                              device, beams, batch_size, max_batch_tokens, threads, shortlist, output_tokens,
                              no_reuse, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev)
-    text = read_text(input_path, encoding)
+    text, bom = read_text_and_bom(input_path, encoding)
     name = doc_name or ("stdin" if input_path == "-" else Path(input_path).name)
     if not text.strip():
         # Refused before the memory is opened, so a mistaken run does not even create one.
@@ -143,15 +142,26 @@ def translate(
             fixed_output_tokens=output_tokens, notify=lambda message: echo(message, err=True), **extra,
         )
 
+    translator = load
+    if not tm_exists(ctx):
+        # A new memory has nothing to reuse, so the model is needed: load it before the memory
+        # is created, so that a model that cannot load leaves no empty memory behind (issue 20).
+        engine = load()
+        translator = lambda: engine  # noqa: E731
     with open_tm(ctx, create=True) as tm, _Progress() as progress:
         result = translate_document(
-            text, tm, load, name=name, src_lang=source_lang, tgt_lang=target_lang,
+            text, tm, translator, name=name, src_lang=source_lang, tgt_lang=target_lang,
             segmenter=segmenter, reuse=not no_reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size,
             max_batch_tokens=max_batch_tokens,
             author=author or current_user(), progress=progress,
         )
     rendered = render(result, fmt)
-    write_output(output, rendered)
+    out_encoding = "utf-8"
+    if fmt == "text" and bom:
+        # The English document is written as the original was: the same encoding and
+        # byte-order mark (issue 20). Otherwise UTF-8, also for input read with --encoding.
+        rendered, out_encoding = "\ufeff" + rendered, bom
+    write_output(output, rendered, out_encoding)
     if output == "-" and rendered and not rendered.endswith("\n") and sys.stdout.isatty():
         # Keep the summary off the document's last line without changing the document.
         echo(err=True)

@@ -112,7 +112,10 @@ def translate_many(ctx: click.Context, p: dict) -> None:
         )
     where = dict(zip((d.path for d in docs), outputs))
     for doc_result, doc in zip(result.documents, loaded):
-        _write(where[doc.source.path], render(doc_result, p["fmt"]))
+        # A text document is written as its original was: the same encoding and byte-order mark
+        # (issue 20), as one-file translate does. Otherwise UTF-8.
+        bom = doc.bom if p["fmt"] == "text" else None
+        _write(where[doc.source.path], render(doc_result, p["fmt"]), bom)
         _report(doc_result, result.seconds, single)
     echo(summary(result.documents[0]) if single else _total(result, len(failed)), err=True)
     if failed:
@@ -170,10 +173,10 @@ def _loader(p: dict):
     return load
 
 
-def _write(path, text: str) -> None:
+def _write(path, text: str, bom: str | None = None) -> None:
     if path != "-" and not isinstance(path, str):
         path.parent.mkdir(parents=True, exist_ok=True)
-    write_output(str(path), text)
+    write_output(str(path), "\ufeff" + text if bom else text, bom or "utf-8")
     if path == "-" and text and not text.endswith("\n") and sys.stdout.isatty():
         echo(err=True)
 

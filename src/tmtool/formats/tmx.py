@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO, TextIO
 
 from ..errors import FormatError
+from ..langs import canonical_lang, primary_lang  # noqa: F401  (re-exported: tests import them from here)
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from . import MAX_SEGMENT_CHARS, check_length, is_lang_tag, quoted
 from .inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
@@ -40,8 +41,6 @@ PROP_ORIGIN, PROP_STATUS, PROP_MODEL = "x-tmtool-origin", "x-tmtool-status", "x-
 PROP_PREV, PROP_NEXT = "x-tmtool-prev-source", "x-tmtool-next-source"
 PROP_TUID = "x-tmtool-tuid"  # the tuid the unit had in the file it was imported from
 OWN_PROPS = (PROP_ORIGIN, PROP_STATUS, PROP_MODEL, PROP_PREV, PROP_NEXT, PROP_TUID)
-# ISO 639 codes that were renamed: files from older tools still use them.
-_OLD_CODES = {"in": "id", "iw": "he", "ji": "yi", "jw": "jv", "mo": "ro"}
 _TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})")
 #: The most bytes of the file one ``<tu>`` may span, and the most elements inside it (inline
@@ -53,26 +52,6 @@ MAX_INLINE_CODES = MARK_LAST - MARK_BASE + 1
 
 
 # -- languages ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=512)
-def canonical_lang(code: str) -> str:
-    """BCP 47 casing (``id``, ``en-US``, ``zh-Hant-TW``); ``_`` becomes ``-``; ``in`` is ``id``."""
-    parts = code.strip().replace("_", "-").split("-")
-    out = [_OLD_CODES.get(parts[0].lower(), parts[0].lower())]
-    for p in parts[1:]:
-        if len(p) == 2 and p.isalpha():
-            out.append(p.upper())
-        elif len(p) == 4 and p.isalpha():
-            out.append(p.title())
-        else:
-            out.append(p.lower())
-    return "-".join(out)
-
-
-def primary_lang(code: str) -> str:
-    """The primary subtag: ``id-ID``, ``ID`` and ``in`` are all ``id``."""
-    return canonical_lang(code).split("-")[0]
 
 
 def _lang_rank(wanted: str, actual: str, strict: bool) -> int:
@@ -237,9 +216,9 @@ class TmxReader:
             return self._skip("without a second language")
         tgt = self._pick(tuvs, self.tgt_lang, src)
         if src is None:
-            return self._skip(f"without a {self.src_lang} variant")
+            return self._skip(f"with no {self.src_lang} variant")
         if tgt is None:
-            return self._skip(f"without a {self.tgt_lang} variant")
+            return self._skip(f"with no {self.tgt_lang} variant")
         source, src_codes = _seg(src, self.name)
         target, tgt_codes = _seg(tgt, self.name)
         check_length(source, f"{self.name}:{src.sourceline}", "source")

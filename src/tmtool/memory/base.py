@@ -85,15 +85,18 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
             by_hash.setdefault(text_hash(s), []).append(s)
         found: dict[str, TranslationUnit] = {}
         hashes = list(by_hash)
+        # Units of any variant of the languages (id, id-ID, in ...), the exact one first.
+        where, params, ranks = self._lang_where(src_lang, tgt_lang)
+        order, order_params = self._lang_order(ranks)
         for i in range(0, len(hashes), 500):
             chunk = hashes[i : i + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"""SELECT {_UNIT_COLUMNS}, source_hash FROM units
-                    WHERE src_lang = ? AND tgt_lang = ? AND source_hash IN ({marks})
+                    WHERE {where} AND source_hash IN ({marks})
                       AND status != 'rejected'
-                    ORDER BY source_hash, {_STATUS_RANK}, {_ORIGIN_RANK}, updated_at DESC, id DESC""",
-                (src_lang, tgt_lang, *chunk),
+                    ORDER BY source_hash, {order} {_STATUS_RANK}, {_ORIGIN_RANK}, updated_at DESC, id DESC""",
+                (*params, *chunk, *order_params),
             )
             for row in rows:
                 unit = _unit(row)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TMError
+from ..langs import matching_pairs
 from ..records import TranslationUnit, reusable
 from .fuzzy import (
     DEFAULT_MIN_SCORE, FOLD_MIN, FuzzyIndex, FuzzyMatch, cat_score, length_window, similarity,
@@ -97,6 +98,41 @@ class MemoryLookup:
                 raise
             return 0
 
+    def language_pairs(self) -> list[tuple[str, str]]:
+        """The distinct ``(src_lang, tgt_lang)`` tags of the stored units, as stored.
+
+        A loose scan of the units' unique index: one seek per pair, however many units."""
+        if getattr(self, "_pairs_now", None) is not None:  # inside one lookup_fuzzy
+            return self._pairs_now
+        sql = "SELECT src_lang, tgt_lang FROM units {} ORDER BY src_lang, tgt_lang LIMIT 1"
+        pairs: list[tuple[str, str]] = []
+        row = self.conn.execute(sql.format("")).fetchone()
+        while row is not None:
+            pairs.append((row[0], row[1]))
+            row = self.conn.execute(sql.format("WHERE (src_lang, tgt_lang) > (?, ?)"), pairs[-1]).fetchone()
+        return pairs
+
+    def _lang_ranks(self, src_lang: str | None, tgt_lang: str | None) -> dict[tuple[str, str], int]:
+        """The stored tag pairs that are these languages (BCP 47, case-insensitive, ``in`` =
+        ``id``; None: any), each with its rank: 0 the exact tags, more for other variants."""
+        return {(s, t): r for s, t, r in matching_pairs(self.language_pairs(), src_lang, tgt_lang)}
+
+    def _lang_where(self, src_lang: str | None, tgt_lang: str | None,
+                    prefix: str = "") -> tuple[str, list[str], dict[tuple[str, str], int]]:
+        """A WHERE condition for units in these languages, its parameters and the ranks."""
+        ranks = self._lang_ranks(src_lang, tgt_lang)
+        if not ranks:
+            return "1 = 0", [], ranks
+        sql = " OR ".join([f"({prefix}src_lang = ? AND {prefix}tgt_lang = ?)"] * len(ranks))
+        return f"({sql})", [tag for pair in ranks for tag in pair], ranks
+
+    def _lang_order(self, ranks: dict[tuple[str, str], int]) -> tuple[str, list[str]]:
+        """ORDER BY terms (ending in a comma, or none) that put the exact language variant first."""
+        if len(set(ranks.values())) <= 1:
+            return "", []
+        cases = " ".join(f"WHEN src_lang = ? AND tgt_lang = ? THEN {r}" for r in ranks.values())
+        return f"CASE {cases} END,", [tag for pair in ranks for tag in pair]
+
     def search_fuzzy(
         self,
         text: str,
@@ -121,26 +157,29 @@ class MemoryLookup:
         self.update_fuzzy_index(minimum=FOLD_MIN)
         index = self.fuzzy_index()
         lo, hi = length_window(len(query), min_score)
+        ranks = self._lang_ranks(src_lang, tgt_lang)
         ids = set()
-        if len(query) <= MAX_FUZZY_CHARS:
-            ids.update(index.candidates(query, src_lang, tgt_lang, lo, hi))
-            ids.update(self._tail_candidates(query, src_lang, tgt_lang, lo, hi, min_score, index))
-        exact = self.conn.execute(
-            "SELECT id FROM units WHERE src_lang = ? AND tgt_lang = ? AND source_hash = ?",
-            (src_lang, tgt_lang, text_hash(query)),
-        ).fetchall()
-        ids.update(r[0] for r in exact)
+        for src, tgt in ranks:  # each stored variant of the languages (id, id-ID, in, ...)
+            if len(query) <= MAX_FUZZY_CHARS:
+                ids.update(index.candidates(query, src, tgt, lo, hi))
+                ids.update(self._tail_candidates(query, src, tgt, lo, hi, min_score, index))
+            exact = self.conn.execute(
+                "SELECT id FROM units WHERE src_lang = ? AND tgt_lang = ? AND source_hash = ?",
+                (src, tgt, text_hash(query)),
+            ).fetchall()
+            ids.update(r[0] for r in exact)
         if not ids:
             return []
         rows = self.conn.execute(
             f"SELECT {_UNIT_COLUMNS} FROM units WHERE id IN ({','.join('?' * len(ids))}) "
-            "AND +src_lang = ? AND +tgt_lang = ? AND status != 'rejected' ORDER BY id",
-            (*ids, src_lang, tgt_lang),
+            "AND status != 'rejected' ORDER BY id",
+            tuple(ids),
         ).fetchall()
         matches = []
         for row in rows:
             unit = _unit(row)
-            if not reusable(unit):  # a machine draft cut short offers nothing to reuse
+            rank = ranks.get((unit.src_lang, unit.tgt_lang))
+            if rank is None or not reusable(unit):  # a machine draft cut short offers nothing to reuse
                 continue
             sim = similarity(query, unit.source)
             score = cat_score(query, unit.source, sim)
@@ -148,11 +187,12 @@ class MemoryLookup:
                 continue
             if score == 100 and _same_context(unit, prev_source, next_source):
                 score = 101
-            matches.append((score, sim, unit))
-        matches.sort(key=lambda m: (-m[0], -m[1], _RANK.get(m[2].status, 3),
-                                    _ORIGIN_RANK.get(m[2].origin, 4), _neg_time(m[2].updated_at)))
+            matches.append((score, sim, rank, unit))
+        # An exact language variant ranks above another variant of the same score (issue 20).
+        matches.sort(key=lambda m: (-m[0], -m[1], m[2], _RANK.get(m[3].status, 3),
+                                    _ORIGIN_RANK.get(m[3].origin, 4), _neg_time(m[3].updated_at)))
         out = []
-        for score, sim, unit in matches[:limit]:
+        for score, sim, _, unit in matches[:limit]:
             out.append(FuzzyMatch(unit, score, sim, word_similarity(query, unit.source),
                                   word_diff(unit.source, query)))
         # Equal character scores: the word-level score decides (stable sort keeps the rest).
@@ -182,10 +222,14 @@ class MemoryLookup:
     ) -> dict[str, FuzzyMatch]:
         """The best fuzzy match (>= ``min_score``) of each source that has one, keyed by source."""
         found = {}
-        for source in dict.fromkeys(sources):
-            best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1)
-            if best:
-                found[source] = best[0]
+        self._pairs_now = self.language_pairs()  # one scan for all the sources, not one each
+        try:
+            for source in dict.fromkeys(sources):
+                best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1)
+                if best:
+                    found[source] = best[0]
+        finally:
+            self._pairs_now = None
         return found
 
     def lookup_context(
@@ -196,6 +240,7 @@ class MemoryLookup:
         from .store import _UNIT_COLUMNS, _unit
 
         found = {}
+        where, params, ranks = self._lang_where(src_lang, tgt_lang)
         candidates: dict[str, list[TranslationUnit]] = {}
         decided: dict[tuple[str, str, str], TranslationUnit | None] = {}
         for i, (source, prev, nxt) in enumerate(items):
@@ -204,14 +249,14 @@ class MemoryLookup:
             if key not in decided:
                 if key[0] not in candidates:
                     rows = self.conn.execute(
-                        f"SELECT {_UNIT_COLUMNS} FROM units WHERE src_lang = ? AND tgt_lang = ? "
+                        f"SELECT {_UNIT_COLUMNS} FROM units WHERE {where} "
                         "AND source_hash = ? AND status != 'rejected' ORDER BY id",
-                        (src_lang, tgt_lang, key[0]),
+                        (*params, key[0]),
                     ).fetchall()
                     candidates[key[0]] = [u for u in map(_unit, rows) if reusable(u)]
                 units = [u for u in candidates[key[0]] if _same_context(u, prev, nxt)]
-                units.sort(key=lambda u: (_RANK.get(u.status, 3), _ORIGIN_RANK.get(u.origin, 4),
-                                          _neg_time(u.updated_at)))
+                units.sort(key=lambda u: (ranks[u.src_lang, u.tgt_lang], _RANK.get(u.status, 3),
+                                          _ORIGIN_RANK.get(u.origin, 4), _neg_time(u.updated_at)))
                 decided[key] = units[0] if units else None
             if decided[key] is not None:
                 found[i] = decided[key]
@@ -229,6 +274,7 @@ class MemoryLookup:
         min_score: float = DEFAULT_MIN_SCORE,
         author: str | None = None,
         suggest: bool = True,
+        store: bool = True,
     ) -> ReusePlan:
         """What the memory offers each segment of a document being translated.
 
@@ -238,6 +284,8 @@ class MemoryLookup:
         stored as a new draft unit for the segment (model ``tm-fuzzy``, the match in props).
         ``suggest=False`` (without ``fuzzy_reuse``) leaves the fuzzy suggestions to a later
         :meth:`suggest_fuzzy`, so that the caller can look them up while the model works.
+        ``store=False`` leaves the units made from fuzzy matches to the caller (their ``id`` is
+        None), which stores them in document order with the model's.
         """
         if not suggest and fuzzy_reuse is not None:
             raise ValueError("fuzzy_reuse needs the fuzzy lookups: suggest must be True")
@@ -269,12 +317,18 @@ class MemoryLookup:
                     made[key] = reuse_unit(m, s.text, items[s.index][1], items[s.index][2], author)
                 plan.reused[s.index] = (made[key], m.score)
         with self.atomic():
-            ids = self.add_units(list(made.values()))
-            # A unit already stored with this source and target is returned as it is: report
-            # what the memory holds. One a reviewer rejected is not reused: the model decides.
-            stored = self.get_units(ids)
+            # A unit already stored with this source and target is what the memory holds: it is
+            # reported as it is. One a reviewer rejected is not reused: the model decides.
+            if store:
+                ids = self.add_units(list(made.values()))
+            else:  # looked up, not stored: the caller stores the new ones (id None) in order
+                from .base import unit_key
+
+                ids = [self._existing_unit(unit_key(u)) for u in made.values()]
+            stored = self.get_units([i for i in ids if i is not None])
             for key, tu_id in zip(list(made), ids):
-                made[key] = stored[tu_id]
+                if tu_id is not None:
+                    made[key] = stored[tu_id]
             for i, (unit, score) in list(plan.reused.items()):
                 if score < 100:
                     current = made[text_hash(segments[i].text)]
@@ -354,10 +408,10 @@ class MemoryLookup:
         if side in ("source", "target"):
             match = f"{side} : {match}"
         where, params = ["units_fts MATCH ?", "u.status != 'rejected'"], [match]
-        for column, value in (("src_lang", src_lang), ("tgt_lang", tgt_lang)):
-            if value:
-                where.append(f"u.{column} = ?")
-                params.append(value)
+        if src_lang or tgt_lang:
+            langs, values, _ = self._lang_where(src_lang, tgt_lang, "u.")
+            where.append(langs)
+            params += values
         rows = self.conn.execute(
             f"""SELECT u.{_UNIT_COLUMNS.replace(', ', ', u.')}, bm25(units_fts) AS rank
                 FROM units_fts JOIN units u ON u.id = units_fts.rowid

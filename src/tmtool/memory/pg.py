@@ -232,6 +232,8 @@ class PostgresMemory(SQLStore):
     # -- schema -------------------------------------------------------------------------
 
     def _migrate(self, create: bool) -> None:
+        if create:
+            self._create_schema()
         done = self._applied_migrations()
         if done is None and not create:
             raise MemoryNotFound(
@@ -256,6 +258,29 @@ class PostgresMemory(SQLStore):
                     self.conn.native("INSERT INTO _migrations (name, applied_at) VALUES (%s, %s)", (name, now()))
         finally:
             self.conn.native("SELECT pg_advisory_unlock(%s)", (_MIGRATE_LOCK,))
+
+    def _create_schema(self) -> None:
+        """Create the schema a URL's ``search_path`` names (``?options=-csearch_path%3Dproject1``)
+        when it does not exist yet, or say in one line what to run (issue 20)."""
+        if self.conn.native("SELECT current_schema()").fetchone()[0] is not None:
+            return
+        path = self.conn.native("SHOW search_path").fetchone()[0]
+        names = [n.strip().strip('"') for n in path.split(",") if n.strip() and n.strip() != '"$user"']
+        if not names:
+            raise TMError(f"{self.path}: its search_path is empty, so there is no schema for the memory's "
+                          "tables; add options=-csearch_path%3DNAME to the URL")
+        psycopg = _psycopg()
+        name = names[0]
+        try:
+            self._raw.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(psycopg.sql.Identifier(name)))
+        except psycopg.errors.InsufficientPrivilege:
+            user = self.conn.native("SELECT current_user").fetchone()[0]
+            raise TMError(
+                f"schema {name} does not exist in {self.path} and {user} may not create it; as the "
+                f"database owner run: CREATE SCHEMA {name} AUTHORIZATION {user};"
+            ) from None
+        except psycopg.Error as e:
+            raise pg_error(self.path, e) from None
 
     def _applied_migrations(self) -> set[str] | None:
         if self.conn.native("SELECT to_regclass('_migrations')").fetchone()[0] is None:
@@ -506,10 +531,10 @@ class PostgresMemory(SQLStore):
             side, f"(f.source @@ {q} OR f.target @@ {q})"
         )
         where, params = [cond, "u.status != 'rejected'"], [" ".join(words)] * cond.count("?")
-        for column, value in (("src_lang", src_lang), ("tgt_lang", tgt_lang)):
-            if value:
-                where.append(f"u.{column} = ?")
-                params.append(value)
+        if src_lang or tgt_lang:  # any variant of the language, as on SQLite
+            langs, values, _ = self._lang_where(src_lang, tgt_lang, "u.")
+            where.append(langs)
+            params += values
         rows = self.conn.execute(
             f"""SELECT u.{_UNIT_COLUMNS.replace(', ', ', u.')} FROM units_fts f JOIN units u ON u.id = f.id
                 WHERE {' AND '.join(where)}

@@ -225,15 +225,17 @@ class ReviewStore:
         for s in sources:
             by_hash.setdefault(text_hash(s), []).append(s)
         hashes, found = list(by_hash), {}  # type: list[str], dict[str, TranslationUnit]
+        where, params, ranks = self._lang_where(src_lang, tgt_lang)  # any variant, exact first
+        order, order_params = self._lang_order(ranks)
         for i in range(0, len(hashes), 500):
             chunk = hashes[i : i + 500]
             rows = self.conn.execute(
                 f"""SELECT {_UNIT_COLUMNS}, source_hash FROM units
-                    WHERE src_lang = ? AND tgt_lang = ? AND source_hash IN ({_marks(chunk)})
+                    WHERE {where} AND source_hash IN ({_marks(chunk)})
                       AND status = 'approved' AND origin != 'mt'
-                    ORDER BY source_hash, CASE origin WHEN 'human' THEN 0 ELSE 1 END,
+                    ORDER BY source_hash, {order} CASE origin WHEN 'human' THEN 0 ELSE 1 END,
                              updated_at DESC, id DESC""",
-                (src_lang, tgt_lang, *chunk),
+                (*params, *chunk, *order_params),
             )
             for row in rows:
                 for s in by_hash[row["source_hash"]]:

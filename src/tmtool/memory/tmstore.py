@@ -170,10 +170,10 @@ class MemoryIO(MemoryLookup):
             doc_id = self.get_document(doc).id
             where.append("id IN (SELECT tu_id FROM segments WHERE doc_id = ?)")
             params.append(doc_id)
-        for column, value in (("src_lang", src_lang), ("tgt_lang", tgt_lang)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
+        if src_lang or tgt_lang:  # any variant of the language: en-US and en-GB for en
+            langs, values, _ = self._lang_where(src_lang, tgt_lang)
+            where.append(langs)
+            params += values
         last = 0
         while True:
             rows = self.conn.execute(

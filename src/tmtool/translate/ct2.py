@@ -86,6 +86,7 @@ def convert_model(
     compute_type = pick_compute_type(compute_type, pick_device(device))
     target = ct2_cache.copy_dir(model, source, compute_type, ctranslate2.__version__)
     if ct2_cache.read_manifest(target) is not None and not force:
+        ct2_cache.add_source(target, model, source)  # maybe another folder with this content
         return target
     manifest = _manifest(model, source, compute_type)
     if notify:
@@ -106,6 +107,7 @@ def convert_model(
         except OSError:
             if ct2_cache.read_manifest(target) is None:  # not a concurrent conversion that won
                 raise
+            ct2_cache.add_source(target, model, source)
     except OSError as e:
         raise ModelError(f"cannot write the converted model to {target.parent}: {e.strerror or e}") from None
     finally:

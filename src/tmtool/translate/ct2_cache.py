@@ -96,6 +96,45 @@ class ConvertedModel:
     size_bytes: int
     manifest: dict
 
+    @property
+    def sources(self) -> list[tuple[str, str]]:
+        """``(model, folder)`` of every model folder known to use this copy: the one it was
+        converted from, and others with the same name and content that found it converted."""
+        more = [tuple(s) for s in self.manifest.get("sources", []) if isinstance(s, list) and len(s) == 2]
+        return list(dict.fromkeys([(self.model, self.source_path), *more]))
+
+
+def add_source(copy: Path, model: str, source: Path) -> None:
+    """Record that ``model`` (folder ``source``) uses the converted ``copy`` too, so that
+    ``model prune`` keeps it while any of its folders is there (issue 20)."""
+    manifest = read_manifest(copy)
+    if manifest is None:
+        return
+    entry = [model, str(source.absolute())]
+    known = [[manifest.get("model"), manifest.get("source_path")], *manifest.get("sources", [])]
+    if entry in known:
+        return
+    manifest["sources"] = [*manifest.get("sources", []), entry]
+    try:
+        write_atomic(copy / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    except OSError:
+        pass  # a read-only cache: prune then only knows the first folder, as before
+
+
+def copies_of(model: str, model_dir: Path, ct2_version: str | None) -> list[ConvertedModel]:
+    """The converted copies that loading ``model`` from ``model_dir`` would use: by content
+    (the copy's name is a hash of the model's files), whatever folder or link converted it."""
+    real = str(model_dir.resolve())
+    found = []
+    for c in converted_models():
+        if ct2_version is not None:
+            mine = c.path == copy_dir(model, model_dir, c.compute_type, ct2_version)
+        else:  # without CTranslate2 no copy can load; say which were made from this folder
+            mine = any(m == model or str(Path(p).resolve()) == real for m, p in c.sources)
+        if mine:
+            found.append(c)
+    return found
+
 
 def read_manifest(path: Path) -> dict | None:
     try:
@@ -138,17 +177,24 @@ def stale_entries(ct2_version: str | None) -> list[Stale]:
     found = []
     root = ct2_root()
     for copy in converted_models():
-        source = Path(copy.source_path)
         made_with = copy.manifest.get("ctranslate2")
-        if not (source / "config.json").is_file():
-            reason = f"its model folder {source} is gone"
-        elif ct2_version is not None and made_with != ct2_version:
-            reason = f"made by CTranslate2 {made_with}, this is {ct2_version}"
-        elif ct2_version is not None and copy_dir(copy.model, source, copy.compute_type, ct2_version) != copy.path:
-            reason = f"{copy.model} has changed since"
-        else:
+        if ct2_version is not None and made_with != ct2_version:
+            found.append(Stale(copy.path, f"made by CTranslate2 {made_with}, this is {ct2_version}",
+                               copy.size_bytes))
             continue
-        found.append(Stale(copy.path, reason, copy.size_bytes))
+        # Stale only when no folder that uses it is still there, unchanged (issue 20: two
+        # folders of the same name and content share one copy).
+        reasons = []
+        for model, folder in copy.sources:
+            source = Path(folder)
+            if not (source / "config.json").is_file():
+                reasons.append(f"its model folder {source} is gone")
+            elif ct2_version is not None and copy_dir(model, source, copy.compute_type, ct2_version) != copy.path:
+                reasons.append(f"{model} has changed since")
+            else:
+                break
+        else:
+            found.append(Stale(copy.path, "; ".join(reasons), copy.size_bytes))
     views = cache_root() / "ct2-shortlist"
     for view in sorted(views.iterdir()) if views.is_dir() else []:
         if view.is_dir() and not view.name.startswith(".") and not (view / "model.bin").exists():
