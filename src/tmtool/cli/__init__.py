@@ -91,7 +91,10 @@ def write_output(path: str, text: str, encoding: str = "utf-8") -> None:
         if encoding == "utf-8":
             click.echo(for_stream(text), nl=False, color=True)  # a document to a terminal: its escapes shown, not run
         else:  # UTF-16/32 (an input's byte-order mark, issue 20): bytes, whatever the terminal's encoding
-            click.get_binary_stream("stdout").write(text.encode(encoding))
+            # (click.get_binary_stream is deprecated since click 8.3: the text stream's buffer.)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode(encoding))
+            sys.stdout.buffer.flush()
         return
     with output_stream(path, encoding=encoding) as f:
         f.write(text)
