@@ -239,3 +239,22 @@ def test_a_translation_a_reviewer_rejected_is_never_written(tmp_path):
         in result.data
     assert result.warnings and "rejected" in result.warnings[0]
     assert (result.segments, result.translated) == (1, 1)
+
+
+@pytest.mark.parametrize("body, words", [
+    ("<g>" * 300 + "x" + "</g>" * 300, "elements nested more than 256 deep; refused"),
+    ("x" * 10_000_100, "a text of more than 10,000,000 characters in one piece; refused"),
+])
+def test_xliff_over_a_parser_limit_is_refused_in_tmtools_words(tmp_path, body, words):
+    # The XLIFF reader once passed libxml2's own words through ("use XML_PARSE_HUGE option").
+    from tmtool.errors import FormatError
+
+    path = tmp_path / "limit.xlf"
+    path.write_text('<?xml version="1.0"?>\n<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+                    '<file original="a" source-language="id" target-language="en" datatype="plaintext"><body>'
+                    f'<trans-unit id="1"><source>{body}</source></trans-unit></body></file></xliff>\n',
+                    encoding="utf-8")
+    with pytest.raises(FormatError) as e:
+        open_document(path.read_bytes(), str(path), "xliff")
+    assert words in str(e.value)
+    assert "HUGE" not in str(e.value) and "xmlSAX2" not in str(e.value)

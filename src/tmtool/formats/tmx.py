@@ -22,7 +22,7 @@ from ..langs import canonical_lang, primary_lang  # noqa: F401  (re-exported: te
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from . import MAX_SEGMENT_CHARS, check_length, is_lang_tag, quoted
 from .inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
-from .xmlsource import XML_MAX_DEPTH, XmlSource, line_column, syntax_error
+from .xmlsource import XML_MAX_DEPTH, XmlSource, line_column, refuse_declared_entities, syntax_error
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 INLINE_CODES = frozenset({"bpt", "ept", "it", "ph", "ut"})
@@ -173,12 +173,7 @@ class TmxReader:
             )
 
     def _check_root(self, el) -> None:
-        dtd = el.getroottree().docinfo.internalDTD
-        if dtd is not None and any(True for _ in dtd.iterentities()):
-            raise FormatError(
-                f"{self.name}:{el.sourceline}: the DOCTYPE declares entities; refused (entity "
-                "expansion and external entities are a known attack, and TMX needs none)"
-            )
+        refuse_declared_entities(el.getroottree().docinfo, self.name, "TMX", el.sourceline)
         if _local(el.tag) != "tmx":
             raise FormatError(f"{self.name}:{el.sourceline}: root element is <{_local(el.tag)}>, not <tmx>")
         self.version = el.get("version", "")

@@ -18,7 +18,7 @@ from ..errors import FormatError, InputError
 from . import MAX_SEGMENT_CHARS
 from .codes import link_pairs
 from .inline import MARK_BASE, MARK_LAST, _MARKS, clean_text, escape_text
-from .xmlsource import XML_MAX_DEPTH, check_prolog, line_column
+from .xmlsource import check_prolog, limit_error, line_column, refuse_declared_entities
 
 #: The biggest CAT file tmtool reads (it is held in memory while its targets are filled).
 MAX_FILE_BYTES = 256 * 2**20
@@ -63,14 +63,11 @@ def parse(data: bytes, name: str, encoding: str | None = None):
         tree = etree.fromstring(data, parser).getroottree()
     except etree.XMLSyntaxError as e:
         msg = line_column(e.msg or "").strip()
-        if "XML_PARSE_HUGE" in msg or "depth" in msg.lower():
-            raise FormatError(f"{name}:{e.lineno}: over a limit of the safe XML parser (depth "
-                              f"{XML_MAX_DEPTH}, one text 10,000,000 characters): {msg}; refused") from None
+        limit = limit_error(f"{name}:{e.lineno}", msg)
+        if limit is not None:
+            raise limit from None
         raise FormatError(f"{name}:{e.lineno}: not well-formed XML: {msg}") from None
-    dtd = tree.docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise FormatError(f"{name}: the DOCTYPE declares entities; refused (entity expansion and "
-                          "external entities are a known attack, and XLIFF needs none)")
+    refuse_declared_entities(tree.docinfo, name, "XLIFF")
     for ref in tree.getroot().iter(etree.Entity):
         raise FormatError(f"{name}:{ref.sourceline}: the entity reference {ref.text} is not defined "
                           "(tmtool loads no DTD); refused")

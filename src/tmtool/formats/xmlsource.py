@@ -241,24 +241,9 @@ def syntax_error(name: str, e, context, src: XmlSource, line: int) -> FormatErro
     msg = line_column((first.message if first else e.msg) or "").strip()
     where = f"{name}:{(first.line if first else e.lineno) or line}"
     kind = first.type_name if first else ""
-    if kind == "ERR_RESOURCE_LIMIT" or "XML_PARSE_HUGE" in msg:
-        if "depth" in msg.lower():
-            return FormatError(f"{where}: elements nested more than {XML_MAX_DEPTH} deep; refused "
-                               "(a limit of the safe XML parser)")
-        if "text" in msg.lower():
-            return FormatError(f"{where}: a text of more than {XML_MAX_TEXT:,} characters in one "
-                               f"piece; refused (one unit holds at most {MAX_SEGMENT_CHARS:,} a side)")
-        if "amplification" in msg.lower() or "entit" in msg.lower():
-            return FormatError(f"{where}: entity references expand beyond the safe XML parser's "
-                               "limit; refused (tmtool expands no entities)")
-        if "attribute" in msg.lower() or "attvalue" in msg.lower():
-            return FormatError(f"{where}: an attribute value too long for the safe XML parser; refused")
-        if "name" in msg.lower():
-            return FormatError(f"{where}: an element or attribute name too long for the safe XML "
-                               "parser; refused")
-        # libxml2 words its limits with C function names: say which kind of limit, in ours.
-        return FormatError(f"{where}: the file exceeds a size limit of the safe XML parser "
-                           f"(nesting, text or name length); refused")
+    limit = limit_error(where, msg, kind)
+    if limit is not None:
+        return limit
     at = (first.line, first.column) if first else e.position
     if (kind == "ERR_TAG_NOT_FINISHED" and src.eof) or src.ends_at(*at):
         return FormatError(f"{where}: the file ends before its XML does (truncated?): {msg}")
@@ -269,3 +254,38 @@ def syntax_error(name: str, e, context, src: XmlSource, line: int) -> FormatErro
         return FormatError(f"{where}: the bytes are not in {said}: {msg}; pass --encoding if "
                            "you know the file's encoding")
     return FormatError(f"{where}: not well-formed XML: {msg}")
+
+
+def limit_error(where: str, msg: str, kind: str = "") -> FormatError | None:
+    """The parser's resource-limit error ``msg`` as a tmtool sentence (never libxml2's words, which
+    name C functions); None when ``msg`` is not about a limit. Every XML reader maps through here."""
+    low = msg.lower()
+    if not (kind == "ERR_RESOURCE_LIMIT" or "huge" in low or "amplification" in low or "excessive" in low):
+        return None
+    if "depth" in msg.lower():
+        return FormatError(f"{where}: elements nested more than {XML_MAX_DEPTH} deep; refused "
+                           "(a limit of the safe XML parser)")
+    if "text" in msg.lower():
+        return FormatError(f"{where}: a text of more than {XML_MAX_TEXT:,} characters in one "
+                           f"piece; refused (one unit holds at most {MAX_SEGMENT_CHARS:,} a side)")
+    if "amplification" in msg.lower() or "entit" in msg.lower():
+        return FormatError(f"{where}: entity references expand beyond the safe XML parser's "
+                           "limit; refused (tmtool expands no entities)")
+    if "attribute" in msg.lower() or "attvalue" in msg.lower():
+        return FormatError(f"{where}: an attribute value too long for the safe XML parser; refused")
+    if "name" in msg.lower():
+        return FormatError(f"{where}: an element or attribute name too long for the safe XML "
+                           "parser; refused")
+    # libxml2 words its limits with C function names: say which kind of limit, in ours.
+    return FormatError(f"{where}: the file exceeds a size limit of the safe XML parser "
+                       f"(nesting, text or name length); refused")
+
+
+def refuse_declared_entities(docinfo, name: str, what: str, line: int | None = None) -> None:
+    """A second line of defence after :func:`check_prolog`: refuse a parsed document whose
+    internal DTD declares entities (same words as the prolog check)."""
+    dtd = docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        where = f"{name}:{line}" if line else name
+        raise FormatError(f"{where}: the DOCTYPE declares entities; refused (entity expansion and "
+                          f"external entities are a known attack, and {what} needs none)")

@@ -24,7 +24,7 @@ from typing import IO, TextIO
 from ..errors import FormatError
 from ..formats import MAX_SEGMENT_CHARS
 from ..formats.inline import escape_attr, escape_text
-from ..formats.xmlsource import XmlSource, syntax_error
+from ..formats.xmlsource import XmlSource, refuse_declared_entities, syntax_error
 from ..memory.glossary import GlossaryEntry, GlossaryTerm
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -114,12 +114,7 @@ class TbxReader:
             )
 
     def _check_root(self, el) -> None:
-        dtd = el.getroottree().docinfo.internalDTD
-        if dtd is not None and any(True for _ in dtd.iterentities()):
-            raise FormatError(
-                f"{self.name}:{el.sourceline}: the DOCTYPE declares entities; refused (entity "
-                "expansion and external entities are a known attack, and TBX needs none)"
-            )
+        refuse_declared_entities(el.getroottree().docinfo, self.name, "TBX", el.sourceline)
         if _local(el.tag) not in ("martif", "tbx"):
             raise FormatError(f"{self.name}:{el.sourceline}: root element is <{_local(el.tag)}>, "
                               "not <martif> (TBX v2) or <tbx> (TBX v3)")
