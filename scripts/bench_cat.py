@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from tmtool.formats.catdoc import open_document  # noqa: E402
-from tmtool.memory import TranslationMemory  # noqa: E402
+from tmtool.memory import SQLiteMemory  # noqa: E402
 from tmtool.pretranslate import pretranslate  # noqa: E402
 from tmtool.translate.base import Translator  # noqa: E402
 
@@ -90,7 +90,7 @@ def main() -> None:
         tm_path = Path(d) / "tm.sqlite"
 
         def run(translator):
-            with TranslationMemory(tm_path) as tm:
+            with SQLiteMemory(tm_path) as tm:
                 doc = open_document(job.read_bytes(), job.name, "xliff")
                 result = pretranslate(doc, tm, translator)
             (Path(d) / "job.out.xlf").write_bytes(result.data)
@@ -103,14 +103,14 @@ def main() -> None:
         other = Path(d) / "imported.sqlite"
 
         def imp():
-            with TranslationMemory(other) as tm:
+            with SQLiteMemory(other) as tm:
                 return tm.import_file(Path(d) / "job.out.xlf")
 
         report = timed("3. tm import of the filled file (fresh memory)", n, imp)
         assert report.read == n, report
 
         def exp():
-            with TranslationMemory(other) as tm, open(Path(d) / "export.xlf", "w", encoding="utf-8") as f:
+            with SQLiteMemory(other) as tm, open(Path(d) / "export.xlf", "w", encoding="utf-8") as f:
                 return tm.export(f, "xliff")
 
         timed("4. tm export -f xliff", n, exp)

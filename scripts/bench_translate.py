@@ -174,7 +174,7 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
 
     ``out_ratio`` (ct2): outputs as long as ``out_ratio`` x the source instead of ``out_tokens``."""
     sys.path.insert(0, str(REPO / "src"))
-    from tmtool import TranslationMemory
+    from tmtool import SQLiteMemory
     from tmtool.pipeline import translate_document
     from tmtool.translate import get_translator
 
@@ -201,7 +201,7 @@ def worker_tmtool(model: Path, sentences: list[str], threads: int, beams: int, b
                 engine_s[0] += time.perf_counter() - start
 
         engine.translate_batch_checked = timed
-        with TranslationMemory(memory or Path(tmp) / "tm.sqlite") as tm:
+        with SQLiteMemory(memory or Path(tmp) / "tm.sqlite") as tm:
             started = time.perf_counter()
             result = translate_document(doc.read_text(encoding="utf-8"), tm, lambda: engine, name=doc.name,
                                         batch_size=batch_size, max_batch_tokens=max_batch_tokens)

@@ -45,6 +45,24 @@ def isolated(tmp_path, monkeypatch, tmtool_cache):
     return tmp_path
 
 
+class Clock:
+    """The memory's clock, set by a test: ``clock.set("2999-01-01T00:00:00Z")``."""
+
+    def set(self, stamp: str) -> None:
+        from tmtool.memory.core import set_clock
+
+        set_clock(lambda: stamp)
+
+
+@pytest.fixture
+def clock():
+    """Fix the time every stored stamp gets (tmtool.memory.core.now); the real clock after the test."""
+    from tmtool.memory.core import set_clock
+
+    yield Clock()
+    set_clock(None)
+
+
 @pytest.fixture
 def tm_path(tmp_path) -> Path:
     return tmp_path / "tm" / "tm.sqlite"

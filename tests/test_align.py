@@ -26,7 +26,7 @@ from tmtool.align.dp import best_path
 from tmtool.align.length import LengthScorer, anchors
 from tmtool.align.mt import char_f
 from tmtool.errors import FormatError
-from tmtool.memory import TranslationMemory
+from tmtool.memory import SQLiteMemory
 from tmtool.records import TranslationUnit
 from tmtool.translate import Translator
 
@@ -225,7 +225,7 @@ def test_align_texts_and_store_them_in_the_memory(tm_path):
     source = ARTICLE.read_text(encoding="utf-8")
     result = align_texts(source, (DATA / "article-edited.en.txt").read_text(encoding="utf-8"))
     assert len(result.source_segments) == 20 and len(result.target_segments) == 19
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         stored = store_alignment(tm, "article", source, result, author="tester")
         pairs = tm.pairs("article")
         units = {p.unit.id: p.unit for p in pairs if p.unit}
@@ -247,7 +247,7 @@ def test_align_texts_and_store_them_in_the_memory(tm_path):
 def test_min_confidence_leaves_uncertain_pairs_out(tm_path):
     source = ARTICLE.read_text(encoding="utf-8")
     result = align_texts(source, (DATA / "article-edited.en.txt").read_text(encoding="utf-8"))
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         stored = store_alignment(tm, "article", source, result, min_confidence=1.01)
         assert tm.count_units() == 0
     assert stored.stored == 0 and stored.below_threshold == len(result.alignment.pairs())
@@ -278,7 +278,7 @@ class FakeTranslator(Translator):
 
 
 def test_machine_translations_reuse_the_memory_but_not_unapproved_alignments(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         tm.add_units([
             TranslationUnit(None, "Satu.", "One.", origin="human"),
             TranslationUnit(None, "Dua.", "Two?", origin="aligned"),

@@ -11,7 +11,7 @@ from conftest import ARTICLE
 
 from tmtool.align import parse_beads
 from tmtool.cli import cli
-from tmtool.memory import TranslationMemory
+from tmtool.memory import SQLiteMemory
 
 EDITED = Path(__file__).parent / "data" / "align" / "article-edited.en.txt"
 GOLD = parse_beads((Path(__file__).parent / "data" / "align" / "article-edited.gold").read_text(encoding="utf-8"))
@@ -38,7 +38,7 @@ def test_align_stores_pairs_that_tmtool_pairs_shows(tm_path):
     assert result.exit_code == 0, result.output
     assert "pairs stored as aligned drafts" in result.stderr
     assert result.stdout == ""
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         pairs = tm.pairs("xi")
     assert len(pairs) == 20
     units = [p.unit for p in pairs if p.unit]
@@ -102,6 +102,6 @@ def test_mt_assisted_alignment_with_the_tiny_model(tm_path, tiny_model):
     assert result.exit_code == 0, result.output
     assert parse_beads(result.stdout) == [b for b in GOLD]
     assert f"MT ({tiny_model})" in result.stderr
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         units = [p.unit for p in tm.pairs(ARTICLE.name) if p.unit]
     assert all(u.props["x-align-scorer"] == f"mt:{tiny_model}" for u in units)

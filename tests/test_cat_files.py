@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 
 from tmtool.formats.catdoc import cat_format, open_document
-from tmtool.memory import TranslationMemory
+from tmtool.memory import SQLiteMemory
 from tmtool.pretranslate import pretranslate
 from tmtool.translate.base import Translator
 
@@ -40,7 +40,7 @@ class Upper(Translator):
 
 def run(path: Path, tm_path: Path):
     doc = open_document(path.read_bytes(), path.name, cat_format(path))
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         return doc, pretranslate(doc, tm, Upper, src_lang="id", tgt_lang="en")
 
 
@@ -225,7 +225,7 @@ def test_a_translation_a_reviewer_rejected_is_never_written(tmp_path):
     from tmtool.records import TranslationUnit
 
     tm_path = tmp_path / "tm.sqlite"
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         tm.add_units([TranslationUnit(None, "Satu dua.", "SATU DUA.", status="rejected", origin="human")])
     path = tmp_path / "job.xlf"
     path.write_text('<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="a" '

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tmtool import TranslationMemory, TranslationUnit, translate_document
+from tmtool import SQLiteMemory, TranslationUnit, translate_document
 from tmtool.memory import open_memory
 from tmtool.memory.fuzzy import FOLD_MIN, cat_score, similarity, word_diff, word_similarity
 from tmtool.translate import Translator
@@ -301,7 +301,7 @@ def test_migration_003_indexes_the_units_of_an_older_memory(tmp_path):
     )
     conn.commit()
     conn.close()
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         assert tm.schema_version >= "003_fuzzy_concordance"
         assert [c.unit.id for c in tm.concordance("bandung")] == [1]
         assert tm.search_fuzzy("Hujan turun di Bandung!")[0].score == 99

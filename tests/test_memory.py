@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from tmtool.errors import Conflict, MemoryNotFound, NotFound, TMError
-from tmtool.memory import TranslationMemory, normalize, open_memory, text_hash
+from tmtool.memory import SQLiteMemory, normalize, open_memory, text_hash
 from tmtool.memory.migrations import MIGRATIONS
 from tmtool.records import Segment, TranslationUnit
 
@@ -13,7 +13,7 @@ def unit(source, target, **kw):
 
 
 def test_migrations_create_the_schema(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         tables = {r[0] for r in tm.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"units", "documents", "segments", "_migrations"} <= tables
         assert tm.schema_version == MIGRATIONS[-1][0]
@@ -21,15 +21,15 @@ def test_migrations_create_the_schema(tm_path):
         assert applied == [name for name, _ in MIGRATIONS]
         assert tm.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # Reopening applies nothing twice.
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         assert tm.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_creates_parent_folder_but_read_only_open_needs_a_file(tmp_path):
     with pytest.raises(MemoryNotFound, match="no translation memory at"):
-        TranslationMemory(tmp_path / "nope" / "tm.sqlite", create=False)
+        SQLiteMemory(tmp_path / "nope" / "tm.sqlite", create=False)
     assert not (tmp_path / "nope").exists()
-    TranslationMemory(tmp_path / "new" / "dir" / "tm.sqlite").close()
+    SQLiteMemory(tmp_path / "new" / "dir" / "tm.sqlite").close()
     assert (tmp_path / "new" / "dir" / "tm.sqlite").is_file()
 
 
@@ -37,7 +37,7 @@ def test_not_a_database_is_a_clear_error(tmp_path):
     bad = tmp_path / "tm.sqlite"
     bad.write_text("this is not sqlite " * 100)
     with pytest.raises(TMError, match="not a"):
-        TranslationMemory(bad)
+        SQLiteMemory(bad)
     assert bad.read_text().startswith("this is not sqlite")
 
 
@@ -52,10 +52,10 @@ def test_normalisation_folds_whitespace_and_unicode_but_keeps_case():
 
 
 def test_both_back_ends_implement_the_store_interface(memory):
-    from tmtool.memory import MemoryStore
+    from tmtool.memory import TranslationMemory
 
-    assert isinstance(memory, MemoryStore)
-    missing = [m for m in dir(MemoryStore) if not m.startswith("_") and not hasattr(memory, m)]
+    assert isinstance(memory, TranslationMemory)
+    missing = [m for m in dir(TranslationMemory) if not m.startswith("_") and not hasattr(memory, m)]
     assert missing == []
 
 
@@ -165,7 +165,7 @@ def test_a_change_based_on_a_stale_read_is_refused_not_saved_over(memory_locatio
 
 
 def test_write_to_read_only_memory_is_a_clear_error(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         tm.add_units([unit("Satu.", "One.")])
         tm.conn.execute("PRAGMA query_only = ON")  # what a read-only file gives, even as root
         with pytest.raises(TMError, match="read-only; nothing was written"):

@@ -22,7 +22,7 @@ from conftest import ARTICLE
 from tmtool import TranslationUnit, translate_document
 from tmtool.cli import cli
 from tmtool.errors import MemoryNotFound, TMError
-from tmtool.memory import TranslationMemory, open_memory
+from tmtool.memory import SQLiteMemory, open_memory
 from tmtool.memory.pg import display_location, to_postgres
 from tmtool.memory.review import StoredCorpusScore, StoredScore
 from tmtool.translate import Translator
@@ -79,7 +79,7 @@ def test_migrations_build_the_same_tables_as_sqlite_once(pg_location, tm_path):
 
     # A new SQLite migration needs its PostgreSQL step, with the same name and effect.
     assert [name for name, _ in PG_MIGRATIONS] == [name for name, _ in MIGRATIONS]
-    with open_memory(pg_location) as pg, TranslationMemory(tm_path) as lite:
+    with open_memory(pg_location) as pg, SQLiteMemory(tm_path) as lite:
         assert pg.content_tables() == lite.content_tables()
         assert pg.schema_version == lite.schema_version == MIGRATIONS[-1][0]
     with open_memory(pg_location) as pg:

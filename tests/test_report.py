@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from conftest import ARTICLE
 from test_review import DOC, REFERENCE, SOURCES, translate_example, unit_ids
 
-from tmtool import TranslationMemory
+from tmtool import SQLiteMemory
 from tmtool.cli import cli
 from tmtool.memory.review import ReviewPair
 from tmtool.records import Segment, TranslationUnit
@@ -59,7 +59,7 @@ class Page(HTMLParser):
 
 
 def report_of(tm_path, name=DOC) -> str:
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         return render_html(collect(tm, name))
 
 
@@ -101,7 +101,7 @@ def test_scores_signatures_review_state_and_model_text(tm_path):
     translate_example(tm_path)
     ids = unit_ids(tm_path)
     CliRunner().invoke(cli, ["--tm", str(tm_path), "score", "--ref", str(REF_A)], catch_exceptions=False)
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         tm.edit_target(ids[17], "Translator: Xinhua", author="ayu")
         tm.set_status(ids[2], "rejected")
         signature = tm.corpus_scores(DOC)[0].signature
@@ -120,7 +120,7 @@ def test_scores_signatures_review_state_and_model_text(tm_path):
 def test_leverage_counts_exact_tm_and_model_segments(tm_path):
     translate_example(tm_path)
     translate_example(tm_path, "Selamat pagi.\n\nPenerjemah: Xinhua\nEditor: Atman Ahdiat\n", name="doc2.txt")
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         rows = {r.label: (r.segments, r.words) for r in collect(tm, "doc2.txt").leverage}
     assert rows["100% (exact, reused)"] == (2, 5)
     assert rows["No match"] == (1, 2)
@@ -151,11 +151,11 @@ def test_report_to_stdout_and_missing_document(tm_path):
     assert r.exit_code == 1 and r.output.startswith("Error: no document named 'nope'")
 
 
-def test_translating_again_drops_the_old_sentence_scores_and_says_so(tm_path, monkeypatch):
+def test_translating_again_drops_the_old_sentence_scores_and_says_so(tm_path, clock):
     translate_example(tm_path)
     CliRunner().invoke(cli, ["--tm", str(tm_path), "score", "--ref", str(REF_A)], catch_exceptions=False)
-    monkeypatch.setattr("tmtool.memory.store.now", lambda: "2999-01-01T00:00:00Z")  # a later run
+    clock.set("2999-01-01T00:00:00Z")  # a later run
     translate_example(tm_path)
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         assert not any(p.scores for p in tm.document_pairs(DOC))
     assert "The document was translated again after it was scored." in "".join(Page(report_of(tm_path)).text)

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import ARTICLE_EN_SENTENCES
 from test_review import DOC, translate_example, unit_ids
 
-from tmtool import TranslationMemory
+from tmtool import SQLiteMemory
 from tmtool.cli import cli
 from tmtool.memory import open_memory
 from tmtool.report import collect, render_html
@@ -100,7 +100,7 @@ def report_file(tmp_path_factory) -> Path:
         tm.set_status(ids[3], "rejected", author="ayu")
         tm.edit_target(ids[4], "China supports the development path chosen independently by Azerbaijan's people.",
                        author="ayu")
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         html = render_html(collect(tm, DOC))
     assert "<script" not in html  # the report stays script-free; the page around it measures
     path = base / "report.html"

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tmtool import TranslationMemory, translate_document
+from tmtool import SQLiteMemory, translate_document
 from tmtool.translate import Translator
 
 
@@ -47,7 +47,7 @@ def document(n: int) -> str:
 
 def test_interrupted_run_keeps_committed_batches_and_resumes(tm_path):
     text = document(10)
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         with pytest.raises(KeyboardInterrupt):
             translate_document(text, tm, Crashing, name="doc", batch_size=3)
         assert tm.count_units() == 6

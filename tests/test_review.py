@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ARTICLE, ARTICLE_EN_SENTENCES
 
-from tmtool import TranslationMemory, segment_text, translate_document
+from tmtool import SQLiteMemory, segment_text, translate_document
 from tmtool.cli import cli
 from tmtool.errors import UsageError
 from tmtool.memory import open_memory
@@ -288,7 +288,7 @@ def test_translate_records_how_each_segment_was_obtained(tm_path):
 
 
 def test_migration_002_schema(tmp_path):
-    with TranslationMemory(tmp_path / "new.sqlite") as tm:
+    with SQLiteMemory(tmp_path / "new.sqlite") as tm:
         assert tm.schema_version >= "002_history"
         cols = {t: [r[1] for r in tm.conn.execute(f"PRAGMA table_info({t})")]
                 for t in ("history", "segment_scores", "doc_scores", "segments")}

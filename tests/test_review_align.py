@@ -1,6 +1,6 @@
 """Aligned pairs with a low confidence are reviewed first, and show their bead and confidence."""
 
-from tmtool import TranslationMemory
+from tmtool import SQLiteMemory
 from tmtool.records import Segment, TranslationUnit
 from tmtool.review import describe, select_pairs
 
@@ -14,7 +14,7 @@ def test_doubtful_alignments_come_first_least_confident_first(tm_path):
         start = text.index(s, pos)
         segments.append(Segment(i, start, start + len(s), s))
         pos = start + len(s)
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         doc = tm.save_document("aligned.txt", text, segments, "id", "en")
         ids = tm.add_units(
             TranslationUnit(None, s, f"EN {s}", origin="aligned",

@@ -17,7 +17,7 @@ from conftest import ARTICLE_EN_SENTENCES
 from sacrebleu.metrics import BLEU, CHRF, TER
 from test_review import DOC, MT_ERRORS, REFERENCE, translate_example, unit_ids
 
-from tmtool import TranslationMemory
+from tmtool import SQLiteMemory
 from tmtool.cli import cli
 from tmtool.errors import InputError, UsageError
 from tmtool.score import (
@@ -143,7 +143,7 @@ def test_score_document_stores_sentence_scores_and_matches_the_command_line(tm_p
     assert r.output.startswith(f"{DOC}: 20 segments scored against {REF_A}\n")
     assert "\nWorst 2 by sentence BLEU:\n  #5    BLEU  13.9  chrF2  59.4  unit " in r.output
     assert f"        hyp  {MT[4]}\n        ref  Xi emphasized that the international" in r.output
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         pairs = tm.document_pairs(DOC)
         stored = pairs[17].scores["BLEU"]
         assert stored.score == BLEU(effective_order=True).sentence_score(MT[17], [lines(REF_A)[17]]).score
@@ -168,7 +168,7 @@ def test_ref_from_tm_scores_the_model_output_against_approved_targets(tm_path):
     translate_example(tm_path)
     ids = unit_ids(tm_path)
     fixed = "Translator: Xinhua"
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         tm.set_status(ids[0], "approved")
         tm.edit_target(ids[17], fixed)
         tm.set_status(ids[1], "rejected")
@@ -179,7 +179,7 @@ def test_ref_from_tm_scores_the_model_output_against_approved_targets(tm_path):
     )
     hyps, refs = [REFERENCE[0], "Interpreter: Xinhua"], [[REFERENCE[0], fixed]]
     expected = [BLEU().corpus_score(hyps, refs).score, CHRF().corpus_score(hyps, refs).score]
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         assert [c.score for c in tm.corpus_scores(DOC)][:2] == expected
         assert tm.document_pairs(DOC)[17].scores["chrF2"].ref_kind == "tm"
 
@@ -207,7 +207,7 @@ def test_usage_errors_exit_2(tm_path, args, message):
 def test_untranslated_segments_are_an_error(tm_path):
     from tmtool import segment_text
 
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         tm.save_document("raw.txt", "Satu. Dua.", segment_text("Satu. Dua."), "id", "en")
         with pytest.raises(InputError, match="has 2 untranslated segments"):
             score_document(tm, "raw.txt", [REF_A])

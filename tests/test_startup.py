@@ -22,8 +22,8 @@ def test_help_and_segment_load_no_ml_library(tmp_path):
     article.write_text("Satu. Dua.\n", encoding="utf-8")
     code = (
         "from click.testing import CliRunner\nfrom tmtool.cli import cli\n"
-        "from tmtool.memory import TranslationMemory\n"
-        f"TranslationMemory({str(tmp_path / 'tm.sqlite')!r}).close()\n"
+        "from tmtool.memory import SQLiteMemory\n"
+        f"SQLiteMemory({str(tmp_path / 'tm.sqlite')!r}).close()\n"
         f"assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
         f"assert CliRunner().invoke(cli, ['segment', {str(article)!r}]).exit_code == 0\n"
         f"assert CliRunner().invoke(cli, ['--tm', {str(tmp_path / 'tm.sqlite')!r}, 'docs']).exit_code == 0\n"
@@ -46,7 +46,7 @@ def test_help_does_not_even_import_the_memory():
 def test_the_package_exports_still_import():
     import tmtool
 
-    assert tmtool.TranslationMemory.__name__ == "TranslationMemory"
+    assert tmtool.SQLiteMemory.__name__ == "SQLiteMemory"
     assert callable(tmtool.translate_document) and callable(tmtool.segment_text)
     assert set(tmtool.__all__) <= set(dir(tmtool))
     assert all(getattr(tmtool, name) is not None for name in tmtool.__all__)

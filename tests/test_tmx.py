@@ -12,7 +12,7 @@ from lxml import etree
 from tmtool.errors import FormatError
 from tmtool.formats.inline import display_text, native_text
 from tmtool.formats.tmx import TmxReader, canonical_lang, iso_to_tmx_date, primary_lang, tmx_date_to_iso
-from tmtool.memory import TranslationMemory
+from tmtool.memory import SQLiteMemory
 
 DATA = Path(__file__).parent / "data" / "tmx"
 DTD = DATA / "tmx14.dtd"
@@ -153,7 +153,7 @@ XXE = """<?xml version="1.0"?>
 def test_entity_attacks_are_refused_and_nothing_is_imported(doc, tmp_path, tm_path):
     path = tmp_path / "evil.tmx"
     path.write_text(doc, encoding="utf-8")
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         with pytest.raises(FormatError, match=r"evil.tmx:\d+: the DOCTYPE declares entities") as e:
             tm.import_file(path)
         assert "\n" not in str(e.value)
@@ -167,7 +167,7 @@ def test_a_broken_file_imports_nothing_and_names_the_line(tmp_path, tm_path):
     )
     path = tmp_path / "broken.tmx"
     path.write_text(_tmx(good + "<tu><tuv xml:lang='id'><seg>oops</tuv></tu>\n", srclang="id"), encoding="utf-8")
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         with pytest.raises(FormatError, match=r"broken.tmx:5005: not well-formed XML"):
             tm.import_file(path)
         assert tm.count_units() == 0
@@ -175,7 +175,7 @@ def test_a_broken_file_imports_nothing_and_names_the_line(tmp_path, tm_path):
 
 
 def test_import_merges_duplicates_and_reports(tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         r = tm.import_file(DATA / "ttk-test-match-stat-en-ca.tmx")
         assert (r.read, r.added, r.merged) == (259, 209, 50)
         again = tm.import_file(DATA / "ttk-test-match-stat-en-ca.tmx")
@@ -183,8 +183,8 @@ def test_import_merges_duplicates_and_reports(tm_path):
         assert tm.count_units() == 209
 
 
-def _all_samples_tm(tm_path) -> TranslationMemory:
-    tm = TranslationMemory(tm_path)
+def _all_samples_tm(tm_path) -> SQLiteMemory:
+    tm = SQLiteMemory(tm_path)
     for name in sorted(SAMPLES):
         tm.import_file(DATA / name)
     return tm
@@ -205,7 +205,7 @@ def test_export_is_valid_tmx14_and_reimports_to_the_same_units(tmp_path, tm_path
         assert dtd.validate(etree.parse(str(out))), dtd.error_log.filter_from_errors()[:3]
         before = sorted(map(_key, tm.iter_units()))
         # A TMX unit has no direction: export each language pair to its own file and read it back.
-        with TranslationMemory(tmp_path / "again.sqlite") as again:
+        with SQLiteMemory(tmp_path / "again.sqlite") as again:
             for src, tgt in sorted({(k[0], k[1]) for k in before}):
                 one = tmp_path / f"{src}-{tgt}.tmx"
                 with open(one, "w", encoding="utf-8") as f:
@@ -238,14 +238,14 @@ def test_export_filters_by_status_and_document(tmp_path, tm_path):
 
 @pytest.mark.parametrize("fmt", ["jsonl", "tsv"])
 def test_jsonl_and_tsv_round_trip(fmt, tmp_path, tm_path):
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         tm.import_file(DATA / "lisa-ImportTest2A.tmx")
         tm.import_file(DATA / "lisa-ImportTest1A.tmx")
         out = tmp_path / f"units.{fmt}"
         with open(out, "w", encoding="utf-8") as f:
             tm.export(f, fmt)
         before = list(tm.iter_units())
-    with TranslationMemory(tmp_path / "b.sqlite") as b:
+    with SQLiteMemory(tmp_path / "b.sqlite") as b:
         report = b.import_file(out)
         assert report.added == len(before) == 9
         after = list(b.iter_units())
@@ -262,7 +262,7 @@ def test_tsv_and_jsonl_errors_name_the_line(tmp_path, tm_path):
     tsv.write_text("Satu.\tOne.\nDua tanpa tab\n", encoding="utf-8")
     jsonl = tmp_path / "a.jsonl"
     jsonl.write_text('{"source": "Satu.", "target": "One."}\n{"source": "Dua."\n', encoding="utf-8")
-    with TranslationMemory(tm_path) as tm:
+    with SQLiteMemory(tm_path) as tm:
         with pytest.raises(FormatError, match=r"a.tsv:2: expected source<TAB>target"):
             tm.import_file(tsv)
         with pytest.raises(FormatError, match=r"a.jsonl:2: not JSON"):

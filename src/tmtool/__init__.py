@@ -2,7 +2,7 @@
 
 The library does everything the command line does::
 
-    from tmtool import TranslationMemory, translate_document, get_translator, segment_text
+    from tmtool import SQLiteMemory, translate_document, get_translator, segment_text
     from tmtool import open_memory  # a SQLite path or a postgresql:// URL (issue 7)
     from tmtool import open_document, pretranslate  # XLIFF, SDLXLIFF, PO (issue 18)
 
@@ -21,7 +21,7 @@ _EXPORTS = {
     "Segmenter": ".segment",
     "TmtoolError": ".errors",
     "TranslateResult": ".pipeline",
-    "TranslationMemory": ".memory",
+    "SQLiteMemory": ".memory",
     "TranslationUnit": ".records",
     "Translator": ".translate",
     "get_translator": ".translate",
@@ -32,7 +32,7 @@ _EXPORTS = {
     "translate_document": ".pipeline",
 }
 __all__ = [
-    "Document", "Segment", "Segmenter", "TmtoolError", "TranslateResult", "TranslationMemory",
+    "Document", "Segment", "Segmenter", "TmtoolError", "TranslateResult", "SQLiteMemory",
     "TranslationUnit", "Translator", "get_translator", "open_memory", "segment_text", "translate_document",
     "open_document", "pretranslate",
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from .background import Background as _Background
 from .errors import InputError
-from .memory import TranslationMemory, text_hash
+from .memory import SQLiteMemory, text_hash
 from .memory.lookup import plain_target
 from .records import Segment, TranslationUnit, cut_short
 from .segment import Segmenter
@@ -137,7 +137,7 @@ class JobResult:
 
 def translate_document(
     text: str,
-    tm: TranslationMemory,
+    tm: SQLiteMemory,
     translator: Callable[[], Translator],
     *,
     name: str,
@@ -189,7 +189,7 @@ class _Doc:
 
 def translate_job(
     documents: Sequence[SourceDocument],
-    tm: TranslationMemory,
+    tm: SQLiteMemory,
     translator: Callable[[], Translator],
     *,
     src_lang: str = "id",
@@ -348,7 +348,7 @@ class _InOrder:
     back as it is (perhaps rejected, or approved), so the output reports what the memory holds.
     """
 
-    def __init__(self, tm: TranslationMemory, docs: list[_Doc], made: dict[str, TranslationUnit]):
+    def __init__(self, tm: SQLiteMemory, docs: list[_Doc], made: dict[str, TranslationUnit]):
         self.tm, self.docs, self.made = tm, docs, made  # made: the model's units, by source hash
         self.wanted: dict[str, list[_Doc]] = {}  # source hash -> the documents that send it
         self.slots: list[tuple] = []
@@ -498,7 +498,7 @@ def _suggest(tm, plan, doc_id: int, segments: list[Segment], src_lang: str, tgt_
 
 
 def _link_reused(
-    tm: TranslationMemory,
+    tm: SQLiteMemory,
     doc_id: int,
     segments: list[Segment],
     keys: list[str],

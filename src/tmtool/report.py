@@ -18,7 +18,7 @@ from .records import Document, cut_short
 from .terminal import plural
 
 if TYPE_CHECKING:
-    from .memory import TranslationMemory
+    from .memory import SQLiteMemory
 
 #: Segments by the best TM match they had in the last translate run (the usual CAT-tool bands).
 #: 100 is an exact match, 101 one in the same context; both were reused as they were.
@@ -68,9 +68,9 @@ class Report:
         return sum(p.stale for p in self.pairs)
 
 
-def collect(tm: TranslationMemory, name: str) -> Report:
+def collect(tm: SQLiteMemory, name: str) -> Report:
     """Gather document ``name``'s pairs, stored scores and leverage."""
-    from .memory.store import now
+    from .memory.core import now
 
     doc = tm.get_document(name)
     pairs = tm.document_pairs(name)

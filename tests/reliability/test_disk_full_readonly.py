@@ -14,7 +14,7 @@ from reliability_support import assert_refused, check_memory, invoke, row_counts
 
 from tmtool import translate_document
 from tmtool.errors import TMError
-from tmtool.memory import TranslationMemory
+from tmtool.memory import SQLiteMemory
 
 
 def _no_model():
@@ -86,7 +86,7 @@ def test_disk_full_simulated_inside_sqlite(tm_path, tmp_path):
     counts = seed_memory(tm_path, tmp_path)
     big = tmp_path / "big.tsv"
     _big_tsv(big, 5_000)
-    with TranslationMemory(tm_path) as memory:
+    with SQLiteMemory(tm_path) as memory:
         pages = memory.conn.execute("PRAGMA page_count").fetchone()[0]
         memory.conn.execute(f"PRAGMA max_page_count = {pages + 4}")
         with pytest.raises(TMError, match="the disk is full; nothing of this write was stored"):
@@ -125,7 +125,7 @@ def test_read_only_simulated_inside_sqlite(tm_path, tmp_path):
     counts = seed_memory(tm_path, tmp_path)
     pairs = tmp_path / "new.tsv"
     pairs.write_text("Dua.\tTwo.\n", encoding="utf-8")
-    with TranslationMemory(tm_path) as memory:
+    with SQLiteMemory(tm_path) as memory:
         memory.conn.execute("PRAGMA query_only = ON")
         with pytest.raises(TMError, match="read-only; nothing was written"):
             memory.import_file(pairs)

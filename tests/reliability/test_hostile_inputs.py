@@ -442,16 +442,16 @@ class _Upper:
 
 @pytest.mark.slow
 def test_translate_a_20_mb_single_line_through_the_library(tmp_path):
-    from tmtool import TranslationMemory, translate_document
+    from tmtool import SQLiteMemory, translate_document
 
     line = _one_line_text(20_000_000)
     tm = tmp_path / "big.sqlite"
-    with TranslationMemory(tm) as memory:
+    with SQLiteMemory(tm) as memory:
         first = translate_document(line + "\n", memory, _Upper, name="one-line")
         assert len(first.segments) == 1 and first.translated == 1
         assert "translated in" in first.notes[0]  # cut at word boundaries, never truncated
         assert first.text.split() == line.upper().split()
-    with TranslationMemory(tm) as memory:  # the next run finds it whole in the memory
+    with SQLiteMemory(tm) as memory:  # the next run finds it whole in the memory
         again = translate_document(line + "\n", memory, _Upper, name="one-line")
         assert (again.reused, again.translated) == (1, 0) and again.text == first.text
     assert check_memory(tm) == 1

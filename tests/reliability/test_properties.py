@@ -25,7 +25,7 @@ from reliability_support import one_line_error
 from tmtool.errors import TmtoolError
 from tmtool.formats.inline import marker
 from tmtool.formats.tmx import TmxReader, write_tmx
-from tmtool.memory import TranslationMemory
+from tmtool.memory import SQLiteMemory
 from tmtool.memory.normalize import normalize, text_hash
 from tmtool.records import ORIGINS, STATUSES, TranslationUnit
 
@@ -101,13 +101,13 @@ def test_tmx_export_then_import_through_the_memory(tmp_path_factory, written):
     base = tmp_path_factory.mktemp("rt")
     for u in written:
         u.id = None
-    with TranslationMemory(base / "a.sqlite") as a:
+    with SQLiteMemory(base / "a.sqlite") as a:
         a.add_units(written)
         path = base / "a.tmx"
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             a.export(f, "tmx")
         before = _unit_set(a)
-    with TranslationMemory(base / "b.sqlite") as b:
+    with SQLiteMemory(base / "b.sqlite") as b:
         b.import_file(path)
         assert _unit_set(b) == {_written(u) for u in before}
 
@@ -197,7 +197,7 @@ def test_fuzzed_sample_files_never_crash_and_never_import_half(tmp_path):
     rng = random.Random(20261205)
     tm_file = tmp_path / "fuzz.sqlite"
     outcomes = {"imported": 0, "refused": 0}
-    with TranslationMemory(tm_file) as tm:
+    with SQLiteMemory(tm_file) as tm:
         for i in range(200):
             source = rng.choice(SAMPLES)
             path = tmp_path / f"m{i}.tmx"
@@ -215,4 +215,4 @@ def test_fuzzed_sample_files_never_crash_and_never_import_half(tmp_path):
         for fmt in ("tmx", "tsv", "jsonl"):
             tm.export(io.StringIO(), fmt)
     assert outcomes["refused"] > 50 and outcomes["imported"] > 10, outcomes
-    assert TranslationMemory(tm_file).conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert SQLiteMemory(tm_file).conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

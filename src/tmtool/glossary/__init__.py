@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..memory.glossary import GlossaryEntry, GlossaryImport, GlossaryTerm
 
 if TYPE_CHECKING:
-    from ..memory.interface import MemoryStore
+    from ..memory.protocol import TranslationMemory
 
 GLOSSARY_FORMATS = ("tbx", "csv", "tsv")
 _SUFFIXES = {".tbx": "tbx", ".xml": "tbx", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv",
@@ -29,7 +29,7 @@ def glossary_format(path: str | Path, given: str | None = None) -> str:
     return fmt
 
 
-def import_glossary(tm: MemoryStore, path: str | Path, *, fmt: str | None = None,
+def import_glossary(tm: TranslationMemory, path: str | Path, *, fmt: str | None = None,
                     src_lang: str = "id", tgt_lang: str = "en",
                     encoding: str | None = None) -> GlossaryImport:
     """Read a glossary file and store its entries in ``tm`` in one transaction. A file that
@@ -59,7 +59,7 @@ def _reader(stream, fmt: str, name: str, src_lang: str, tgt_lang: str, encoding:
     raise UsageError(f"unknown glossary format {fmt!r} (one of {', '.join(GLOSSARY_FORMATS)})")
 
 
-def export_glossary(tm: MemoryStore, out: TextIO, fmt: str = "tbx", *, src_lang: str = "id",
+def export_glossary(tm: TranslationMemory, out: TextIO, fmt: str = "tbx", *, src_lang: str = "id",
                     tgt_lang: str = "en") -> int:
     """Write the whole glossary to ``out``: TBX v3 (every term, status and note), or CSV/TSV
     rows of usable ``src_lang`` -> ``tgt_lang`` terms. How many entries (TBX) or rows."""

@@ -1,16 +1,16 @@
 """The translation memory: storage, migrations and lookup.
 
 :func:`open_memory` opens one wherever it is: a SQLite file (a path) or a PostgreSQL database
-(a ``postgresql://`` URL); both implement :class:`~tmtool.memory.interface.MemoryStore`.
+(a ``postgresql://`` URL); both implement :class:`~tmtool.memory.protocol.TranslationMemory`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .interface import MemoryStore
+from .protocol import TranslationMemory
 from .normalize import content_hash, normalize, text_hash
-from .store import Pair, TranslationMemory
+from .store import Pair, SQLiteMemory
 
 SERVER_SCHEMES = ("postgresql://", "postgres://")
 
@@ -20,7 +20,7 @@ def is_server_location(location: str | Path | None) -> bool:
     return isinstance(location, str) and location.lower().startswith(SERVER_SCHEMES)
 
 
-def open_memory(location: str | Path, *, create: bool = True) -> MemoryStore:
+def open_memory(location: str | Path, *, create: bool = True) -> TranslationMemory:
     """The memory at ``location``: a PostgreSQL URL opens the server's store (psycopg needed),
     anything else the SQLite file at that path. ``create=False``: :class:`MemoryNotFound` if
     there is none yet."""
@@ -28,7 +28,7 @@ def open_memory(location: str | Path, *, create: bool = True) -> MemoryStore:
         from .pg import PostgresMemory
 
         return PostgresMemory(str(location), create=create)
-    return TranslationMemory(location, create=create)
+    return SQLiteMemory(location, create=create)
 
 
 def memory_exists(location: str | Path) -> bool:
@@ -46,6 +46,6 @@ def memory_exists(location: str | Path) -> bool:
 
 
 __all__ = [
-    "MemoryStore", "Pair", "TranslationMemory", "content_hash", "is_server_location", "memory_exists",
+    "TranslationMemory", "Pair", "SQLiteMemory", "content_hash", "is_server_location", "memory_exists",
     "normalize", "open_memory", "text_hash",
 ]

@@ -13,12 +13,12 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import NotFound
 from ..records import ORIGINS, STATUSES, Document, Segment, TranslationUnit, reusable
 from .browse import BrowseStore
+from .core import now
 from .normalize import content_hash, text_hash
 from .glossary import GlossaryStore
 from .review import ReviewStore
@@ -34,11 +34,6 @@ _UNIT_COLUMNS = (
 #: Tables whose rows are a memory's content (``tmtool tm copy`` moves them, in this order, so
 #: that every row's references exist before it). The other tables are indexes built from them.
 CONTENT_TABLES = ("units", "documents", "segments", "history", "segment_scores", "doc_scores")
-
-
-def now() -> str:
-    """The current time as ISO 8601 UTC with seconds, the form every timestamp is stored in."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -115,7 +110,7 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
         same moment: the unique index decides, and every writer gets the one row's id.
         """
         ids = []
-        stamp = self._now()  # (patchable as tmtool.memory.store.now)
+        stamp = self._now()
         with self.atomic():
             for u in units:
                 _check_unit(u)

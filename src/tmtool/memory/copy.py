@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import TMError, UsageError
-from .interface import MemoryStore
+from .protocol import TranslationMemory
 
 
 def copy_memory(
-    src: MemoryStore, dst: MemoryStore, *, progress: Callable[[str, int], None] | None = None
+    src: TranslationMemory, dst: TranslationMemory, *, progress: Callable[[str, int], None] | None = None
 ) -> dict[str, int]:
     """Copy everything in ``src`` into the empty memory ``dst``; returns rows copied per table."""
     if str(src.path) == str(dst.path):

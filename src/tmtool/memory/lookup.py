@@ -1,4 +1,4 @@
-"""Fuzzy, context and concordance lookups of :class:`TranslationMemory`, and the reuse plan
+"""Fuzzy, context and concordance lookups of :class:`SQLiteMemory`, and the reuse plan
 of a document being translated (issue 9). A mixin, like ``tmstore.MemoryIO`` that extends it."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class Concordance:
 
 
 class MemoryLookup:
-    """Fuzzy, context and concordance lookups for :class:`TranslationMemory`."""
+    """Fuzzy, context and concordance lookups for :class:`SQLiteMemory`."""
 
     conn: sqlite3.Connection
     path: Path

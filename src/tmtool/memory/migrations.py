@@ -1,7 +1,7 @@
 """Append-only schema migrations. Never edit a released step: add a new one.
 
 Each step runs in its own transaction and is recorded in ``_migrations``; the store applies the
-pending ones when it opens a memory (see :meth:`TranslationMemory._migrate`).
+pending ones when it opens a memory (see :meth:`SQLiteMemory._migrate`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The store's review and scoring methods: history, status changes, edits, stored scores.
 
-A mixin that :class:`~tmtool.memory.store.TranslationMemory` inherits (issue 4), so the one
+A mixin that :class:`~tmtool.memory.store.SQLiteMemory` inherits (issue 4), so the one
 store class still owns every statement. Each public write is one transaction: a decision made in
 the review loop is on disk before the next pair is shown.
 """
@@ -108,9 +108,9 @@ class ReviewPair:
 
 
 class ReviewStore:
-    """Review and score methods of :class:`TranslationMemory` (it supplies conn, atomic, ...)."""
+    """Review and score methods of :class:`SQLiteMemory` (it supplies conn, atomic, ...)."""
 
-    if TYPE_CHECKING:  # provided by TranslationMemory
+    if TYPE_CHECKING:  # provided by SQLiteMemory
         conn: sqlite3.Connection
         path: Path
 
@@ -412,7 +412,7 @@ class ReviewStore:
         )
 
     def _now(self) -> str:
-        from .store import now
+        from .core import now
 
         return now()
 

@@ -25,7 +25,7 @@ from .migrations import MIGRATIONS
 _DERIVED = ("_migrations", "fuzzy_", "units_fts", "sqlite_")
 
 
-class TranslationMemory(SQLStore):
+class SQLiteMemory(SQLStore):
     """A translation memory in one SQLite file.
 
     Opening applies pending migrations. Every write goes through :meth:`atomic`, so a crash

@@ -1,4 +1,4 @@
-"""Exchange methods of :class:`TranslationMemory`: import/export (TMX, TSV, JSONL) and
+"""Exchange methods of :class:`SQLiteMemory`: import/export (TMX, TSV, JSONL) and
 statistics (issue 9); the lookups (fuzzy, context, concordance) are in ``lookup.py``.
 
 A mixin: the store class supplies ``conn``, ``atomic()``, ``add_units()`` and friends, and this
@@ -23,7 +23,7 @@ from .normalize import text_hash
 
 
 def _now() -> str:
-    from .store import now
+    from .core import now
 
     return now()
 
@@ -47,7 +47,7 @@ class ImportReport:
 
 
 class MemoryIO(MemoryLookup):
-    """Import, export and statistics for :class:`TranslationMemory` (lookups: the base class)."""
+    """Import, export and statistics for :class:`SQLiteMemory` (lookups: the base class)."""
 
     conn: sqlite3.Connection
     path: Path

@@ -18,7 +18,7 @@ from .checks import CHECKS, ERROR, WARNING, PairText
 from .terms import TermHit, TermMatcher, primary
 
 if TYPE_CHECKING:
-    from ..memory.interface import MemoryStore
+    from ..memory.protocol import TranslationMemory
 
 SEVERITY_RANK = {ERROR: 0, WARNING: 1}
 #: Checks after which the pair is not checked further (nothing translated to check).
@@ -113,13 +113,13 @@ def check_pair(p: PairText, terms: TermChecker | None, *, glossary_only: bool = 
     return out
 
 
-def term_checker(tm: MemoryStore, src_lang: str, tgt_lang: str) -> TermChecker | None:
+def term_checker(tm: TranslationMemory, src_lang: str, tgt_lang: str) -> TermChecker | None:
     """The memory's glossary for ``src_lang`` -> ``tgt_lang`` (None when it has none)."""
     entries = tm.glossary()
     return TermChecker(entries, src_lang, tgt_lang) if entries else None
 
 
-def qa_document(tm: MemoryStore, name: str, *, glossary_only: bool = False, store: bool = True) -> QaResult:
+def qa_document(tm: TranslationMemory, name: str, *, glossary_only: bool = False, store: bool = True) -> QaResult:
     """Check every pair of document ``name``; store the findings (replacing the last run's)."""
     doc = tm.get_document(name)
     terms = term_checker(tm, doc.src_lang, doc.tgt_lang)
@@ -144,7 +144,7 @@ def qa_document(tm: MemoryStore, name: str, *, glossary_only: bool = False, stor
     return result
 
 
-def qa_memory(tm: MemoryStore, *, glossary_only: bool = False, src_lang: str = "id",
+def qa_memory(tm: TranslationMemory, *, glossary_only: bool = False, src_lang: str = "id",
               tgt_lang: str = "en") -> QaResult:
     """Check every unit of the memory (rejected ones left out) for one language pair."""
     terms = term_checker(tm, src_lang, tgt_lang)
@@ -160,7 +160,7 @@ def qa_memory(tm: MemoryStore, *, glossary_only: bool = False, src_lang: str = "
     return QaResult(findings, len(ids), len(terms.entries) if terms else 0)
 
 
-def _consistency(tm: MemoryStore, tu_ids: list[int] | None, where) -> list[Finding]:
+def _consistency(tm: TranslationMemory, tu_ids: list[int] | None, where) -> list[Finding]:
     """One warning per unit (and segment using it) that disagrees with another unit."""
     by_unit: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
     for tu_id, kind, other_id, other_text in tm.consistency_conflicts(tu_ids):

@@ -18,11 +18,11 @@ from ..terminal import plural
 from .run import SEVERITY_RANK, TermChecker, term_checker
 
 if TYPE_CHECKING:
-    from ..memory.interface import MemoryStore
+    from ..memory.protocol import TranslationMemory
     from ..memory.review import ReviewPair
 
 
-def stored_findings(tm: MemoryStore, name: str) -> dict[int, list[Finding]]:
+def stored_findings(tm: TranslationMemory, name: str) -> dict[int, list[Finding]]:
     """The findings the last ``tmtool qa`` stored for ``name``, by segment index."""
     get = getattr(tm, "findings", None)
     by_index: dict[int, list[Finding]] = defaultdict(list)
@@ -32,7 +32,7 @@ def stored_findings(tm: MemoryStore, name: str) -> dict[int, list[Finding]]:
     return by_index
 
 
-def _terms(tm: MemoryStore, name: str) -> TermChecker | None:
+def _terms(tm: TranslationMemory, name: str) -> TermChecker | None:
     if getattr(tm, "glossary", None) is None:
         return None
     from ..errors import UsageError
@@ -45,7 +45,7 @@ def _terms(tm: MemoryStore, name: str) -> TermChecker | None:
     return checker if checker and checker.entries else None
 
 
-def review_notes(tm: MemoryStore, name: str) -> Callable[[ReviewPair], list[str]] | None:
+def review_notes(tm: TranslationMemory, name: str) -> Callable[[ReviewPair], list[str]] | None:
     """Lines to show under each pair in review: its QA findings and its glossary terms."""
     findings = stored_findings(tm, name)
     terms = _terms(tm, name)
@@ -72,7 +72,7 @@ def review_notes(tm: MemoryStore, name: str) -> Callable[[ReviewPair], list[str]
 _STALE = " (checked before the target changed; run tmtool qa again)"
 
 
-def findings_first(pairs: Sequence[ReviewPair], tm: MemoryStore, name: str) -> list[ReviewPair]:
+def findings_first(pairs: Sequence[ReviewPair], tm: TranslationMemory, name: str) -> list[ReviewPair]:
     """``pairs`` with those that have findings first (errors before warnings), else as they were."""
     findings = stored_findings(tm, name)
 
@@ -95,7 +95,7 @@ class ReportQa:
         return sum(f.severity == severity for fs in self.findings.values() for f in fs)
 
 
-def collect_qa(tm: MemoryStore, name: str, pairs: Sequence[ReviewPair]) -> ReportQa:
+def collect_qa(tm: TranslationMemory, name: str, pairs: Sequence[ReviewPair]) -> ReportQa:
     """Stored findings and the glossary terms of every pair of document ``name``."""
     qa = ReportQa(dict(stored_findings(tm, name)))
     qa.checked = getattr(tm, "findings_checked_at", lambda n: None)(name) is not None

@@ -25,7 +25,7 @@ from . import grid
 from .security import HEADERS, Guard, new_session, origin_ok
 
 if TYPE_CHECKING:
-    from ..memory import MemoryStore
+    from ..memory import TranslationMemory
 
 HERE = Path(__file__).parent
 # Characters that reorder text (bidi embeddings, overrides, isolates, marks): shown as visible
@@ -41,7 +41,7 @@ def visible(text: str | None) -> Markup:
     ))
 
 
-def create_app(tm: MemoryStore, *, author: str | None = None, guard: Guard | None = None,
+def create_app(tm: TranslationMemory, *, author: str | None = None, guard: Guard | None = None,
                page_size: int = grid.PAGE_SIZE) -> Flask:
     """The application over the open memory ``tm``; decisions are recorded as ``author``."""
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))

@@ -1,6 +1,6 @@
 """What the web editor shows and does, without any web framework (issue 19).
 
-The page is a view of :meth:`~tmtool.memory.interface.MemoryStore.document_pairs` (rows, filters,
+The page is a view of :meth:`~tmtool.memory.protocol.TranslationMemory.document_pairs` (rows, filters,
 pages) and every change goes through the store's own review methods, ``set_status`` and
 ``edit_target`` with ``expected=`` the unit as the page showed it: the same optimistic check
 ``tmtool review`` relies on, so a change made meanwhile by another browser, a ``tmtool review`` or
@@ -21,7 +21,7 @@ from ..memory.review import ReviewPair
 from ..records import ORIGINS, STATUSES, TranslationUnit
 
 if TYPE_CHECKING:
-    from ..memory import MemoryStore
+    from ..memory import TranslationMemory
 
 #: Match bands of the filter: the report's leverage bands (100 and 101 are reused exact matches).
 BANDS = {
@@ -146,7 +146,7 @@ class Page:
     progress: Progress
 
 
-def page(tm: MemoryStore, name: str, filters: Filters, number: int = 1, size: int = PAGE_SIZE) -> Page:
+def page(tm: TranslationMemory, name: str, filters: Filters, number: int = 1, size: int = PAGE_SIZE) -> Page:
     """Page ``number`` of document ``name``'s grid, as the memory holds it now.
 
     The filters and the order look at a light index of every segment; only the page's own
@@ -164,7 +164,7 @@ def page(tm: MemoryStore, name: str, filters: Filters, number: int = 1, size: in
     return Page(name, rows(tm, name, chosen), number, pages, len(kept), len(index), Progress(name, counts))
 
 
-def rows(tm: MemoryStore, name: str, indexes: list[int]) -> list[Row]:
+def rows(tm: TranslationMemory, name: str, indexes: list[int]) -> list[Row]:
     """Grid rows of segments ``indexes`` of document ``name``, with their suggestions."""
     found = tm.page_suggestions(name, indexes)  # the fuzzy matches `translate` recorded (issue 9)
     out = []
@@ -177,7 +177,7 @@ def rows(tm: MemoryStore, name: str, indexes: list[int]) -> list[Row]:
     return out
 
 
-def refreshed(tm: MemoryStore, name: str, index: int, tu_ids: Iterable[int]) -> list[Row]:
+def refreshed(tm: TranslationMemory, name: str, index: int, tu_ids: Iterable[int]) -> list[Row]:
     """Segment ``index`` of document ``name`` and the other segments there that use one of the
     units ``tu_ids`` (a decision on one unit changes them all; an edit may move them to another
     unit), as the memory holds them now."""
@@ -200,7 +200,7 @@ def _worst_bleu(r: IndexRow) -> tuple:
     return (0, r.bleu, r.chrf if r.chrf is not None else 101.0, r.index)
 
 
-def documents(tm: MemoryStore) -> list[Progress]:
+def documents(tm: TranslationMemory) -> list[Progress]:
     """Every document of the memory with its review progress, most recent first."""
     return [Progress(d.name, Counter(tm.status_counts(d.name))) for d in tm.documents()]
 
@@ -230,7 +230,7 @@ class Seen:
                        updated_at=self.updated_at)
 
 
-def decide(tm: MemoryStore, seen: Seen, action: str, *, text: str = "", history_id: int | None = None,
+def decide(tm: TranslationMemory, seen: Seen, action: str, *, text: str = "", history_id: int | None = None,
            author: str | None = None) -> tuple[TranslationUnit, str]:
     """Apply one reviewer decision in one transaction, with its history row.
 
@@ -257,7 +257,7 @@ def decide(tm: MemoryStore, seen: Seen, action: str, *, text: str = "", history_
     return unit, f"unit {seen.tu_id}: {verb}, saved as a human target, {unit.status}{moved}"
 
 
-def _history_text(tm: MemoryStore, tu_id: int, history_id: int | None) -> str:
+def _history_text(tm: TranslationMemory, tu_id: int, history_id: int | None) -> str:
     for change in tm.history(tu_id):
         if change.id == history_id and change.old_target:
             return change.old_target

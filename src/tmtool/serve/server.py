@@ -11,10 +11,10 @@ from ..errors import BackendNotAvailable, TmtoolError
 from .security import Guard, is_loopback, new_token
 
 if TYPE_CHECKING:
-    from ..memory import MemoryStore
+    from ..memory import TranslationMemory
 
 
-def make_server(tm: MemoryStore, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
+def make_server(tm: TranslationMemory, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
                 author: str | None = None):
     """A threaded WSGI server bound to ``host:port`` (not yet serving) with the editor's app.
 
@@ -67,7 +67,7 @@ def address(server, *, doc: str | None = None, token: str | None = None) -> str:
     return f"http://{host}:{server.port}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
-def run_server(tm: MemoryStore, *, host: str, port: int, token: str | None, doc: str | None,
+def run_server(tm: TranslationMemory, *, host: str, port: int, token: str | None, doc: str | None,
                open_browser: bool, author: str | None, echo: Callable[[str], None]) -> None:
     """Serve until interrupted; every decision is already saved when it answers."""
     if doc is not None:

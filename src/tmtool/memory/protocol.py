@@ -1,6 +1,6 @@
 """The store interface: what the CLI, the pipeline and the review loop call on a memory.
 
-Two classes implement it: :class:`~tmtool.memory.store.TranslationMemory` (one SQLite file) and
+Two classes implement it: :class:`~tmtool.memory.store.SQLiteMemory` (one SQLite file) and
 :class:`~tmtool.memory.pg.PostgresMemory` (a PostgreSQL database shared by a team). Both share
 their SQL through :class:`~tmtool.memory.base.SQLStore`, and for the same content they return the
 same results: exact and fuzzy matches (same candidates, rescored by the same code), pairs,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 @runtime_checkable
-class MemoryStore(Protocol):
+class TranslationMemory(Protocol):
     """A translation memory, whichever database holds it."""
 
     path: Path | str  # where it is, for messages (a server URL without its password)
@@ -41,7 +41,7 @@ class MemoryStore(Protocol):
     def atomic(self) -> AbstractContextManager[Any]: ...
     def snapshot(self) -> AbstractContextManager[Any]: ...
     def close(self) -> None: ...
-    def __enter__(self) -> MemoryStore: ...
+    def __enter__(self) -> TranslationMemory: ...
     def __exit__(self, *exc: object) -> None: ...
     @property
     def schema_version(self) -> str: ...
