@@ -66,8 +66,8 @@ def test_import_trados_confirmation_levels(tm_path):
 
 
 def test_import_po_skips_fuzzy_and_untranslated(tm_path):
-    r = run("--tm", tm_path, "tm", "import", DATA / "kbabel-mc-be-cp1251-fuzzy-obsolete.po", "--src", "en",
-            "--tgt", "be")
+    r = run("--tm", tm_path, "tm", "import", DATA / "kbabel-mc-be-cp1251-fuzzy-obsolete.po", "--source-lang", "en",
+            "--target-lang", "be")
     assert r.exit_code == 0, r.output
     assert "882 units (en->be)" in r.output and "skipped 52 fuzzy" in r.output
     got = units(tm_path)

@@ -50,25 +50,27 @@ def test_tags_compare_as_languages():
 def test_approved_units_imported_with_region_tags_are_reused(tm_path, tmp_path):
     tsv = tmp_path / "trados.tsv"
     tsv.write_text("".join(f"{s}\t{t}\n" for s, t in zip(SOURCES, TARGETS)), encoding="utf-8")
-    run(tm_path, "tm", "import", tsv, "--src", "id-ID", "--tgt", "en-US", "--status", "approved")
+    run(tm_path, "tm", "import", tsv, "--source-lang", "id-ID", "--target-lang", "en-US", "--status", "approved")
     with open_memory(tm_path) as tm:
         result = translate_document("\n".join(SOURCES) + "\n", tm, NoModel, name="doc.txt")
         assert (result.reused, result.translated) == (2, 0)
         assert [s.target for s in result.segments] == TARGETS
         assert tm.language_pairs() == [("id-ID", "en-US")]
     # search and concordance with the default id->en, or any spelling of the languages
-    for langs in ([], ["--src", "ID", "--tgt", "en"], ["--src", "in", "--tgt", "EN-us"]):
+    for langs in ([], ["--source-lang", "ID", "--target-lang", "en"],
+                  ["--source-lang", "in", "--target-lang", "EN-us"]):
         r = run(tm_path, "tm", "search", SOURCES[0].replace("Jakarta", "Bandung"), "--json", *langs)
         assert json.loads(r.output.splitlines()[0])["tu_id"] == 1
         r = run(tm_path, "tm", "search", "bendera", "--concordance", "--json", *langs)
         assert json.loads(r.output.splitlines()[0])["tu_id"] == 2
-    r = run(tm_path, "tm", "search", "bendera", "--concordance", "--json", "--src", "ms")
+    r = run(tm_path, "tm", "search", "bendera", "--concordance", "--json", "--source-lang", "ms")
     assert r.output == ""
     # export filters
-    for langs in (["--src", "id"], ["--tgt", "en"], ["--src", "in-id", "--tgt", "en-us"]):
+    for langs in (["--source-lang", "id"], ["--target-lang", "en"],
+                  ["--source-lang", "in-id", "--target-lang", "en-us"]):
         r = run(tm_path, "tm", "export", "--format", "tsv", "-o", "-", *langs)
         assert len(r.stdout.strip().splitlines()) >= 2, langs
-    r = run(tm_path, "tm", "export", "--format", "jsonl", "-o", "-", "--tgt", "fr")
+    r = run(tm_path, "tm", "export", "--format", "jsonl", "-o", "-", "--target-lang", "fr")
     assert r.stdout == ""
 
 

@@ -39,8 +39,8 @@ def test_import_reports_each_file_and_stats_sum_up(tm_path):
 
 
 def test_import_with_languages_and_status(tm_path):
-    r = run(tm_path, "tm", "import", str(DATA / "omegat-test-multiple-tuv.tmx"), "--src", "EN-us", "--tgt", "de",
-            "--status", "approved")
+    r = run(tm_path, "tm", "import", str(DATA / "omegat-test-multiple-tuv.tmx"), "--source-lang", "EN-us",
+            "--target-lang", "de", "--status", "approved")
     assert "2 units (en-US->de)" in r.output
     stats = json.loads(run(tm_path, "tm", "stats", "--json").output)
     assert stats["statuses"] == {"approved": 2}

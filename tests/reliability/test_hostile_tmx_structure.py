@@ -213,5 +213,5 @@ def test_tsv_and_jsonl_languages_are_checked_too(memory, tmp_path, name, text, w
 def test_a_src_option_that_is_not_a_tag_is_a_usage_error(memory, tmp_path):
     path = tmp_path / "ok.tmx"
     path.write_text(tmx(), encoding="utf-8")
-    r = invoke(memory, "tm", "import", path, "--src", "??")
-    assert r.exit_code == 2 and assert_refused(r, "--src '??' is not a language tag")
+    r = invoke(memory, "tm", "import", path, "--source-lang", "??")
+    assert r.exit_code == 2 and assert_refused(r, "--source-lang '??' is not a language tag")

@@ -15,6 +15,7 @@ from ..textio import read_text
 from ..terminal import for_stream, plural
 from . import cli, echo, open_tm, terminal_width, tm_exists
 from .segment import make_segmenter, segmenter_options
+from .options import doc_option, engine_options
 from .translate import _tsv_cell, unit_options
 
 FORMATS = ("table", "jsonl", "tsv", "beads")
@@ -23,7 +24,7 @@ FORMATS = ("table", "jsonl", "tsv", "beads")
 @cli.command()
 @click.argument("source_path", metavar="SOURCE", type=click.Path(allow_dash=True, path_type=str))
 @click.argument("target_path", metavar="TARGET", type=click.Path(allow_dash=True, path_type=str))
-@click.option("--doc", "doc_name", help="Document name in the memory [default: SOURCE's file name].")
+@doc_option("Document name in the memory [default: SOURCE's file name].")
 @click.option("-m", "--model", default=None,
               help="Model for the MT-assisted scorer [default: TMTOOL_MODEL or opus-mt-id-en, if it is "
                    "already downloaded].")
@@ -36,9 +37,7 @@ FORMATS = ("table", "jsonl", "tsv", "beads")
                    "(Vecalign's [src]:[tgt] lines).")
 @click.option("--lines", is_flag=True,
               help="Both files already hold one sentence per line: do not split lines.")
-@click.option("--backend", default="auto", show_default=True,
-              help="Translation engine for the MT-assisted scorer: auto (ct2 when installed), ct2, transformers.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@engine_options
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=16, show_default=True)
 @unit_options
 @segmenter_options

@@ -7,6 +7,7 @@ import json
 import click
 
 from . import cli, echo, open_tm, output_stream
+from .options import encoding_option, language_options
 
 GLOSSARY_FORMATS = ("tbx", "csv", "tsv")
 
@@ -30,30 +31,29 @@ def glossary():
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("-f", "--format", "fmt", type=click.Choice(GLOSSARY_FORMATS),
               help="[default: from the file name: .tbx, .csv, .tsv/.txt]")
-@click.option("--src", "src_lang", default="id", show_default=True, help="Source language of CSV/TSV rows.")
-@click.option("--tgt", "tgt_lang", default="en", show_default=True, help="Target language of CSV/TSV rows.")
-@click.option("--encoding", default=None,
-              help="The file's encoding when it is not what it declares (TBX) or UTF-8 (a BOM always wins).")
+@language_options("pair", deprecated_aliases=True)
+@encoding_option
 @click.pass_context
-def import_(ctx, files, fmt, src_lang, tgt_lang, encoding):
+def import_(ctx, files, fmt, source_lang, target_lang, encoding):
     """Import TBX (v2/MARTIF and v3: TBX-Basic, TBX-Min, TBX-Core), CSV or TSV glossaries.
 
     TBX keeps every language of an entry, part of speech, definition, notes and each term's
     status (preferred, admitted, deprecated, superseded). CSV/TSV rows are source,target[,note]
-    (a header row and #-comments are skipped). Each file is one transaction: a file with an
-    error imports nothing. An entry already in the glossary is not added twice. Files are read
-    with the same safe XML parser as TMX (entity declarations refused, nothing fetched).
+    in --source-lang and --target-lang (a header row and #-comments are skipped). Each file is
+    one transaction: a file with an error imports nothing. An entry already in the glossary is
+    not added twice. Files are read with the same safe XML parser as TMX (entity declarations
+    refused, nothing fetched).
 
     \b
     Example:
         tmtool glossary import termbase.tbx
-        tmtool glossary import omegat/glossary.txt --src id --tgt en
+        tmtool glossary import omegat/glossary.txt --source-lang id --target-lang en
     """
     from ..glossary import import_glossary
 
     with open_tm(ctx, create=True) as tm:
         for path in files:
-            r = import_glossary(tm, path, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang, encoding=encoding)
+            r = import_glossary(tm, path, fmt=fmt, src_lang=source_lang, tgt_lang=target_lang, encoding=encoding)
             line = f"{path}: {r.added} entries added, {r.duplicates} already in the glossary"
             for why, n in r.skipped.items():
                 line += f"; skipped {n} {why}"
@@ -64,14 +64,13 @@ def import_(ctx, files, fmt, src_lang, tgt_lang, encoding):
 @click.option("-o", "--output", default="-", show_default=True, help="Output file; - is stdout.")
 @click.option("-f", "--format", "fmt", type=click.Choice(GLOSSARY_FORMATS),
               help="[default: from -o's suffix (.tbx, .csv, .tsv/.txt), else tbx]")
-@click.option("--src", "src_lang", default="id", show_default=True, help="Source language (CSV/TSV columns).")
-@click.option("--tgt", "tgt_lang", default="en", show_default=True, help="Target language (CSV/TSV columns).")
+@language_options("pair", deprecated_aliases=True)
 @click.pass_context
-def export(ctx, output, fmt, src_lang, tgt_lang):
+def export(ctx, output, fmt, source_lang, target_lang):
     """Export the glossary as TBX v3 (TBX-Basic, every term and status), CSV or TSV.
 
-    CSV/TSV have one row per source and target term that may be used (deprecated and
-    forbidden terms are TBX-only).
+    CSV/TSV have one row per --source-lang and --target-lang term that may be used (deprecated
+    and forbidden terms are TBX-only).
 
     \b
     Example:
@@ -88,7 +87,7 @@ def export(ctx, output, fmt, src_lang, tgt_lang):
             fmt = "tbx"
     with open_tm(ctx, create=False) as tm:
         with output_stream(output) as out:
-            n = export_glossary(tm, out, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
+            n = export_glossary(tm, out, fmt, src_lang=source_lang, tgt_lang=target_lang)
     if output != "-":
         echo(f"{output}: {n} {'entries' if fmt == 'tbx' else 'rows'} ({fmt})", err=True)
 
@@ -111,7 +110,7 @@ def list_(ctx, as_json):
 
 @glossary.command("search")
 @click.argument("text")
-@click.option("--limit", default=50, show_default=True, help="At most this many entries.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="At most this many entries.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
 @click.pass_context
 def search(ctx, text, limit, as_json):

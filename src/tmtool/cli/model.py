@@ -10,6 +10,7 @@ import click
 from ..config import default_model
 from ..terminal import plural
 from . import cli, echo, open_tm
+from .options import language_options
 
 
 @cli.group()
@@ -154,7 +155,7 @@ def info(name, as_json):
               help="Count the translation memory's units (--tm), rejected ones left out.")
 @click.option("--from", "from_files", multiple=True, metavar="FILE",
               help="Count the sentence pairs of a TMX, TSV or JSONL file (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["tmx", "tsv", "jsonl"]), default=None,
+@click.option("-f", "--format", "fmt", type=click.Choice(["tmx", "tsv", "jsonl"]), default=None,
               help="Format of the --from files [default: from each file's name].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Where to write it [default: tmtool's cache, shortlists/<model>.vmap].")
@@ -169,8 +170,7 @@ def info(name, as_json):
 @click.option("--check", type=click.IntRange(0, 100_000), default=0, show_default=True, metavar="N",
               help="Hold N source sentences out of the counts, then translate them with and without "
               "the shortlist and say how many come out the same, and how fast each was (loads the model).")
-@click.option("--source-lang", default=None, help="Source language of the pairs [default: id].")
-@click.option("--target-lang", default=None, help="Target language of the pairs [default: en].")
+@language_options("file")
 @click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beams for --check [default: the model's].")
 @click.option("--threads", type=click.IntRange(1, 1024), default=None, help="CPU threads for --check.")
 @click.pass_context

@@ -10,11 +10,12 @@ from ..errors import NotFound
 from ..records import OWN_MT, cut_short
 from ..terminal import for_stream, plural
 from . import cli, echo, open_tm, terminal_width
+from .options import doc_option
 from .translate import _tsv_cell
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--doc", "doc_name", help="Document name [default: the most recently translated].")
+@doc_option()
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(["table", "tsv", "jsonl"]), default="table",
     show_default=True,

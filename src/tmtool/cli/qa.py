@@ -8,6 +8,7 @@ import click
 
 from ..terminal import plural
 from . import cli, echo, open_tm
+from .options import doc_option, language_options
 from .review import resolve_doc
 from .tm import tm as tm_group
 
@@ -15,9 +16,9 @@ _FAIL_HELP = "Exit with status 1 if a finding is at this level or worse (for pip
 
 
 @cli.command()
-@click.option("--doc", "doc_name", help="Document name [default: the most recently translated].")
+@doc_option()
 @click.option("--glossary-only", is_flag=True, help="Only the terminology check (the memory's glossary).")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+@click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="json: one JSON object per finding, per line.")
 @click.option("--fail-on", type=click.Choice(("error", "warning")), default=None, help=_FAIL_HELP)
 @click.pass_context
@@ -57,13 +58,12 @@ def qa(ctx, doc_name, glossary_only, fmt, fail_on):
 
 @tm_group.command("qa")
 @click.option("--glossary-only", is_flag=True, help="Only the terminology check (the memory's glossary).")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+@click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="json: one JSON object per finding, per line.")
 @click.option("--fail-on", type=click.Choice(("error", "warning")), default=None, help=_FAIL_HELP)
-@click.option("--src", "src_lang", default="id", show_default=True, help="Source language of the units checked.")
-@click.option("--tgt", "tgt_lang", default="en", show_default=True, help="Target language of the units checked.")
+@language_options("pair", deprecated_aliases=True)
 @click.pass_context
-def tm_qa(ctx, glossary_only, fmt, fail_on, src_lang, tgt_lang):
+def tm_qa(ctx, glossary_only, fmt, fail_on, source_lang, target_lang):
     """Check every unit of the memory (rejected ones left out) with the checks of `tmtool qa`.
 
     The findings belong to no document, so they are printed, not stored (`index` is null).
@@ -76,7 +76,7 @@ def tm_qa(ctx, glossary_only, fmt, fail_on, src_lang, tgt_lang):
     from ..qa import qa_memory
 
     with open_tm(ctx, create=False) as tm:
-        result = qa_memory(tm, glossary_only=glossary_only, src_lang=src_lang, tgt_lang=tgt_lang)
+        result = qa_memory(tm, glossary_only=glossary_only, src_lang=source_lang, tgt_lang=target_lang)
         units = {f.tu_id: tm.get_unit(f.tu_id) for f in result.findings if f.tu_id} if fmt == "text" else {}
     _print(result, fmt, None, {}, units)
     if result.fails(fail_on):

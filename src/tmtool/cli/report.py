@@ -6,11 +6,12 @@ import click
 
 from ..terminal import plural
 from . import cli, echo, open_tm, write_output
+from .options import doc_option
 from .review import resolve_doc
 
 
 @cli.command()
-@click.option("--doc", "doc_name", help="Document name [default: the most recently translated].")
+@doc_option()
 @click.option("-o", "--output", default="report.html", show_default=True, help="HTML file; - is stdout.")
 @click.pass_context
 def report(ctx, doc_name, output):

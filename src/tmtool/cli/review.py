@@ -13,6 +13,7 @@ from ..errors import NotFound, UsageError
 from ..records import ORIGINS, STATUSES
 from ..terminal import plural
 from . import cli, echo, open_tm, terminal_width
+from .options import author_option, doc_option
 from .pairs import pairs
 
 ORIGIN_CHOICES = (*ORIGINS, "tm")
@@ -36,8 +37,7 @@ def _unit_options(f):
     """TU_ID, or the segment as `tmtool pairs` numbers it (issue 20: nobody has to guess)."""
     f = click.option("--segment", type=click.IntRange(min=1), metavar="N",
                      help="The pair of segment #N (as `tmtool pairs` numbers them) instead of TU_ID.")(f)
-    f = click.option("--doc", "doc_name",
-                     help="With --segment: the document [default: the most recently translated].")(f)
+    f = doc_option("With --segment: the document [default: the most recently translated].")(f)
     return click.argument("tu_id", type=int, required=False)(f)
 
 
@@ -60,14 +60,14 @@ def resolve_unit(tm, tu_id: int | None, doc_name: str | None, segment: int | Non
 
 
 @cli.command()
-@click.option("--doc", "doc_name", help="Document name [default: the most recently translated].")
+@doc_option()
 @click.option(
     "--status", "statuses", multiple=True, type=click.Choice((*STATUSES, "any")),
     help="Only pairs with this status (repeatable) [default: draft, i.e. not yet decided].",
 )
 @click.option("--origin", "origins", multiple=True, type=click.Choice(ORIGIN_CHOICES), help=_ORIGIN_HELP)
 @click.option("--worst-first", is_flag=True, help="Lowest sentence chrF first (run `tmtool score` before).")
-@click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@author_option
 @click.option("--qa", "qa_first", is_flag=True, help="Pairs with QA findings first (run `tmtool qa` before).")
 @click.pass_context
 def review(ctx, doc_name, statuses, origins, worst_first, author, qa_first):
@@ -204,11 +204,11 @@ def _describe_unit(unit, uses, scores, history) -> str:
 
 @pairs.command("set-status")
 @click.argument("status", type=click.Choice(STATUSES))
-@click.option("--doc", "doc_name", required=True, help="Document name.")
+@doc_option("Document name.", required=True)
 @click.option("--origin", "origins", multiple=True, type=click.Choice(ORIGIN_CHOICES), help=_ORIGIN_HELP)
 @click.option("--from-status", "statuses", multiple=True, type=click.Choice(STATUSES),
               help="Only pairs now in this status (repeatable) [default: any].")
-@click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@author_option
 @click.pass_context
 def set_status(ctx, status, doc_name, origins, statuses, author):
     """Set the status of a document's pairs in one go.
@@ -235,7 +235,7 @@ def set_status(ctx, status, doc_name, origins, statuses, author):
 @_unit_options
 @click.option("--target", required=True, help="The new target text; - reads it from stdin.")
 @click.option("--status", type=click.Choice(STATUSES), default="approved", show_default=True)
-@click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@author_option
 @click.pass_context
 def edit(ctx, tu_id, doc_name, segment, target, status, author):
     """Replace a pair's target with your own text.

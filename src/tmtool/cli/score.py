@@ -10,6 +10,7 @@ import click
 from ..errors import UsageError
 from ..terminal import plural
 from . import cli, echo, open_tm
+from .options import doc_option, encoding_option
 from .review import resolve_doc
 
 
@@ -20,7 +21,7 @@ from .review import resolve_doc
               help="The --ref file is a whole document: align its sentences to the segments first.")
 @click.option("--ref-from-tm", is_flag=True,
               help="Score the document's machine translations against the targets people approved.")
-@click.option("--doc", "doc_name", help="Document to score [default: the most recently translated].")
+@doc_option()
 @click.option("--hyp", type=click.Path(),
               help="Score this file (one line per segment) instead of a stored document.")
 @click.option("--metrics", default="bleu,chrf,ter", show_default=True, help="Comma-separated: bleu, chrf, ter.")
@@ -33,8 +34,7 @@ from .review import resolve_doc
 @click.option("-w", "--width", type=click.IntRange(0, 10), default=1, show_default=True,
               help="Decimals, as sacrebleu's --width.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (sacrebleu's fields per metric).")
-@click.option("--encoding", default=None,
-              help="Encoding of the --hyp and --ref files when it is not UTF-8 (a BOM always wins).")
+@encoding_option
 @click.pass_context
 def score(ctx, refs, align, ref_from_tm, doc_name, hyp, metrics, confidence, confidence_n, seed, worst,
           width, as_json, encoding):

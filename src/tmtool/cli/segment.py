@@ -10,6 +10,7 @@ import click
 from ..errors import InputError
 from ..textio import read_text
 from . import cli, write_output
+from .options import encoding_option
 
 
 def segmenter_options(f):
@@ -39,7 +40,7 @@ def make_segmenter(srx: Path | None, abbrev: Path | None):
     help="text: one segment per line; jsonl: one object per segment with character offsets.",
 )
 @click.option("--dump-srx", is_flag=True, help="Print the segmentation rules in use as SRX 2.0 and exit.")
-@click.option("--encoding", default=None, help="Input encoding when it is not UTF-8 (a BOM always wins).")
+@encoding_option
 @segmenter_options
 def segment(input_path, output, fmt, dump_srx, encoding, srx, abbrev):
     """Split FILE (or - for stdin) into sentences, one per line.

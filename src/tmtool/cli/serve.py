@@ -6,10 +6,11 @@ import click
 
 from ..config import current_user
 from . import cli, open_tm
+from .options import author_option, doc_option
 
 
 @cli.command()
-@click.option("--doc", "doc_name", help="Open this document's grid [default: the list of documents].")
+@doc_option("Open this document's grid [default: the list of documents].")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; any but a loopback address needs the access token.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
@@ -17,7 +18,7 @@ from . import cli, open_tm
 @click.option("--token", default=None,
               help="Access token [default: a random one when --host is not a loopback address].")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
-@click.option("--author", default=None, help="Recorded in the history [default: your user name].")
+@author_option
 @click.pass_context
 def serve(ctx, doc_name, host, port, token, open_browser, author):
     """Review in the browser: a local web editor over the memory.

@@ -10,6 +10,7 @@ import click
 
 from ..terminal import plural
 from . import cli, echo, open_tm, output_stream
+from .options import doc_option, encoding_option, language_options
 
 FORMATS = ("tmx", "tsv", "jsonl", "xliff", "po")
 STATUSES = ("draft", "approved", "rejected")
@@ -21,7 +22,7 @@ def tm():
 
     \b
     Example:
-        tmtool tm import memoq-export.tmx --src id --tgt en
+        tmtool tm import memoq-export.tmx --source-lang id --target-lang en
         tmtool tm search "Presiden Joko Widodo mengatakan"
         tmtool tm export -o memory.tmx --status approved
         tmtool tm stats
@@ -33,30 +34,28 @@ def tm():
 # No dir_okay=False: the library says what is wrong with a path, in one line, like every command.
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), help="[default: from the file name]")
-@click.option("--src", "src_lang", help="Source language to take [default: the TMX header's srclang; id for TSV/JSONL].")
-@click.option("--tgt", "tgt_lang", help="Target language to take [default: the first other language; en for TSV/JSONL].")
+@language_options("file", deprecated_aliases=True)
 @click.option("--status", type=click.Choice(STATUSES), help="Status of the imported units [default: draft].")
-@click.option("--encoding", default=None,
-              help="The files' encoding when it is not what they declare (TMX) or UTF-8 (a BOM always wins).")
+@encoding_option
 @click.pass_context
-def import_(ctx, files, fmt, src_lang, tgt_lang, status, encoding):
+def import_(ctx, files, fmt, source_lang, target_lang, status, encoding):
     """Import TMX (1.1 to 1.4b), TSV, JSONL, XLIFF (1.x, 2.x, SDLXLIFF) or PO files into the memory.
 
     Each file is one transaction: a file with an error imports nothing, and the error names
     its line. Units already in the memory are merged, not repeated. Languages match by primary
     subtag and case-insensitively (id, id-ID, ID and the old `in` are one language); of a unit
-    with more languages, only --src and --tgt are taken. Inline tags are kept.
+    with more languages, only --source-lang and --target-lang are taken. Inline tags are kept.
 
     \b
     Example:
         tmtool tm import omegat/project_save.tmx
-        tmtool tm import trados.tmx --src id-ID --tgt en-US --status approved
+        tmtool tm import trados.tmx --source-lang id-ID --target-lang en-US --status approved
         tmtool tm import pairs.tsv corrections.jsonl
         tmtool tm import job.done.xlf project.po     # translated segments, state -> status
     """
     with open_tm(ctx, create=True) as memory:
         for path in files:
-            report = memory.import_file(path, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang,
+            report = memory.import_file(path, fmt=fmt, src_lang=source_lang, tgt_lang=target_lang,
                                         status=status, progress=_progress(path), encoding=encoding)
             echo(_import_summary(report))
 
@@ -83,11 +82,10 @@ def _progress(path):
 @click.option("-o", "--output", default="-", show_default=True, help="Output file; - is stdout.")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), help="[default: from -o's suffix, else tmx]")
 @click.option("--status", multiple=True, type=click.Choice(STATUSES), help="Only units with this status (repeatable).")
-@click.option("--doc", "doc_name", help="Only the units of this document.")
-@click.option("--src", "src_lang", help="Only this source language.")
-@click.option("--tgt", "tgt_lang", help="Only this target language.")
+@doc_option("Only the units of this document.")
+@language_options("filter", deprecated_aliases=True)
 @click.pass_context
-def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
+def export(ctx, output, fmt, status, doc_name, source_lang, target_lang):
     """Export the memory as TMX 1.4b (valid against the DTD), TSV, JSONL, XLIFF 1.2 or PO.
 
     TMX keeps dates, authors, imported props and notes and inline tags; tmtool's own origin,
@@ -106,8 +104,8 @@ def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
         fmt = suffix if suffix in FORMATS else "tmx"
     with open_tm(ctx, create=False) as memory:
         with output_stream(output, newline="\n") as out:
-            n = memory.export(out, fmt, status=status or None, doc=doc_name, src_lang=src_lang,
-                              tgt_lang=tgt_lang)
+            n = memory.export(out, fmt, status=status or None, doc=doc_name, src_lang=source_lang,
+                              tgt_lang=target_lang)
     if output != "-":
         echo(f"{output}: {plural(n, 'unit')} ({fmt})", err=True)
 
@@ -120,13 +118,12 @@ def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
 @click.option("--concordance", is_flag=True, help="Find TEXT as a word or phrase inside sources or targets.")
 @click.option("--side", type=click.Choice(["both", "source", "target"]), default="both", show_default=True,
               help="Where --concordance looks.")
-@click.option("--src", "src_lang", default="id", show_default=True)
-@click.option("--tgt", "tgt_lang", default="en", show_default=True)
+@language_options("pair", deprecated_aliases=True)
 @click.option("--prev", "prev_source", help="The previous segment (a same-context match scores 101).")
 @click.option("--next", "next_source", help="The next segment.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per match.")
 @click.pass_context
-def search(ctx, text, min_score, limit, concordance, side, src_lang, tgt_lang, prev_source,
+def search(ctx, text, min_score, limit, concordance, side, source_lang, target_lang, prev_source,
            next_source, as_json):
     """Fuzzy matches of a sentence, or (--concordance) units containing a word or phrase.
 
@@ -144,11 +141,11 @@ def search(ctx, text, min_score, limit, concordance, side, src_lang, tgt_lang, p
 
     with open_tm(ctx, create=False) as memory:
         if concordance:
-            found = memory.concordance(text, src_lang=src_lang, tgt_lang=tgt_lang, side=side, limit=limit)
+            found = memory.concordance(text, src_lang=source_lang, tgt_lang=target_lang, side=side, limit=limit)
             rows = [{"tu_id": c.unit.id, "source": c.unit.source, "target": c.unit.target,
                      "status": c.unit.status, "origin": c.unit.origin, "unit": c.unit} for c in found]
         else:
-            found = memory.search_fuzzy(text, src_lang, tgt_lang, min_score=min_score, limit=limit,
+            found = memory.search_fuzzy(text, source_lang, target_lang, min_score=min_score, limit=limit,
                                         prev_source=prev_source, next_source=next_source)
             rows = [{"score": m.score, "similarity": round(m.similarity, 2),
                      "word_similarity": round(m.word_similarity, 2), "tu_id": m.unit.id,

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from ..errors import InputError, UsageError
-from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
+from ..config import current_user, default_model
 from ..textio import read_text_and_bom
 from ..terminal import plural
 from . import cli, echo, open_tm, tm_exists, write_output
+from .options import author_option, doc_option, encoding_option, engine_options, language_options
 from .segment import segmenter_options, make_segmenter
 
 FORMATS = ("text", "jsonl", "tsv")
@@ -20,11 +21,7 @@ FORMATS = ("text", "jsonl", "tsv")
 
 def unit_options(f):
     """--source-lang, --target-lang, --author and --encoding, for every command that stores units."""
-    f = click.option("--encoding", default=None,
-                     help="Input encoding when it is not UTF-8 (a BOM always wins).")(f)
-    f = click.option("--author", default=None, help="Recorded on new units [default: your user name].")(f)
-    f = click.option("--target-lang", default=DEFAULT_TGT_LANG, show_default=True)(f)
-    return click.option("--source-lang", default=DEFAULT_SRC_LANG, show_default=True)(f)
+    return language_options("pair")(author_option(encoding_option(f)))
 
 
 @cli.command()
@@ -35,18 +32,14 @@ def unit_options(f):
     "-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
     help="text: the English document; jsonl/tsv: one record per segment.",
 )
-@click.option("--doc", "doc_name", help="Document name in the memory [default: the file name].")
+@doc_option("Document name in the memory [default: the file name].")
 @click.option("-m", "--model", default=None, help="Hub id or model directory [default: Helsinki-NLP/opus-mt-id-en; env TMTOOL_MODEL].")
-@click.option(
-    "--backend", type=click.Choice(["auto", "ct2", "transformers"]), default="auto", show_default=True,
-    help="Translation engine; auto is ct2 (CTranslate2) when installed, else transformers.",
-)
+@engine_options
 @click.option(
     "--compute-type", type=click.Choice(["auto", "int8", "int8_float32", "float32"]), default=None,
     help="ct2 weights and arithmetic; float32 gives the transformers backend's translations "
     "[default: auto, int8 on a CPU].",
 )
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--beams", type=click.IntRange(1, 64), default=None, help="Beam size [default: the model's own].")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=None,
               help="Most sentences in one batch [default: 64 / beams (64 greedy, 10 with 6 beams)].")

@@ -43,7 +43,7 @@ def unit_reader(
     """
     from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
 
-    for option, lang in (("--src", src_lang), ("--tgt", tgt_lang)):
+    for option, lang in (("--source-lang", src_lang), ("--target-lang", tgt_lang)):
         if lang is not None and not is_lang_tag(lang):
             raise UsageError(f"{option} {quoted(lang)} is not a language tag (like id or en-US)")
     if fmt == "tmx":

@@ -188,7 +188,7 @@ class TmxReader:
         srclang = el.get("srclang", "")
         if srclang and srclang != "*all*" and not is_lang_tag(srclang):
             raise FormatError(f"{self.name}:{el.sourceline}: the header's srclang {quoted(srclang)} is not a "
-                              "language tag (like id or en-US); fix it or pass --src")
+                              "language tag (like id or en-US); fix it or pass --source-lang")
         if self.src_lang is None and srclang and srclang != "*all*":
             self.src_lang = primary_lang(srclang)
 
@@ -204,7 +204,7 @@ class TmxReader:
         if self.src_lang is None:
             srclang = tu.get("srclang") or (_tuv_lang(tuvs[0]) if tuvs else "")
             if not srclang or srclang == "*all*":
-                raise FormatError(f"{self.name}:{tu.sourceline}: no source language in the header; pass --src")
+                raise FormatError(f"{self.name}:{tu.sourceline}: no source language in the header; pass --source-lang")
             self.src_lang = primary_lang(srclang)
         src = self._pick(tuvs, self.src_lang, None)
         if self.tgt_lang is None and not self._default_target(tuvs, src):
