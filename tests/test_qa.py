@@ -186,7 +186,7 @@ def planted_tm(tmp_path) -> list[str]:
 
 def test_qa_json_lines_and_fail_on(planted_tm):
     runner = CliRunner()
-    r = runner.invoke(cli, [*planted_tm, "qa", "--format", "json"], catch_exceptions=False)
+    r = runner.invoke(cli, [*planted_tm, "qa", "--format", "jsonl"], catch_exceptions=False)
     assert r.exit_code == 0
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert [(x["index"], x["check"], x["severity"]) for x in lines] == [
@@ -199,7 +199,7 @@ def test_qa_json_lines_and_fail_on(planted_tm):
     assert runner.invoke(cli, [*planted_tm, "qa", "--fail-on", "error"]).exit_code == 1
     assert runner.invoke(cli, [*planted_tm, "qa", "--fail-on", "warning"]).exit_code == 1
     assert runner.invoke(cli, [*planted_tm, "qa", "--glossary-only", "--fail-on", "warning"]).exit_code == 0
-    r = runner.invoke(cli, [*planted_tm, "tm", "qa", "--format", "json"], catch_exceptions=False)
+    r = runner.invoke(cli, [*planted_tm, "tm", "qa", "--format", "jsonl"], catch_exceptions=False)
     assert [(x["doc"], x["index"], x["check"]) for x in map(json.loads, r.stdout.splitlines())] == [
         (None, None, "repeated"), (None, None, "numbers")]
 

@@ -38,7 +38,8 @@ FORMATS = ("table", "jsonl", "tsv", "beads")
 @click.option("--lines", is_flag=True,
               help="Both files already hold one sentence per line: do not split lines.")
 @engine_options
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=16, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=16, show_default=True,
+              help="Most sentences in one batch of the MT-assisted scorer.")
 @unit_options
 @segmenter_options
 @click.pass_context

@@ -112,6 +112,22 @@ def language_options(role: str = "pair", *, deprecated_aliases: bool = False) ->
     return decorate
 
 
+class RenamedChoice(click.Choice):
+    """A choice whose old names still work, with a warning: ``qa --format json`` is ``jsonl``, as
+    on every other command that writes one JSON object per line."""
+
+    def __init__(self, choices, renamed: dict[str, str]):
+        super().__init__(choices)
+        self.renamed = renamed
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value in self.renamed:
+            name = param.opts[-1] if param is not None else "the value"
+            click.echo(f"warning: {name} {value} is deprecated; use {name} {self.renamed[value]}", err=True)
+            value = self.renamed[value]
+        return super().convert(value, param, ctx)
+
+
 def doc_option(help: str = "Document name [default: the most recently translated].", **kwargs) -> Callable:
     """``--doc NAME`` (parameter ``doc_name``): a document stored in the memory."""
     return click.option("--doc", "doc_name", metavar="NAME", help=help, **kwargs)

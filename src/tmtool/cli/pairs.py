@@ -18,7 +18,7 @@ from .translate import _tsv_cell
 @doc_option()
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(["table", "tsv", "jsonl"]), default="table",
-    show_default=True,
+    show_default=True, help="table: side by side for reading; tsv/jsonl: one record per segment.",
 )
 @click.pass_context
 def pairs(ctx, doc_name, fmt):

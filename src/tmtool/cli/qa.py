@@ -8,7 +8,7 @@ import click
 
 from ..terminal import plural
 from . import cli, echo, open_tm
-from .options import doc_option, language_options
+from .options import RenamedChoice, doc_option, language_options
 from .review import resolve_doc
 from .tm import tm as tm_group
 
@@ -18,8 +18,8 @@ _FAIL_HELP = "Exit with status 1 if a finding is at this level or worse (for pip
 @cli.command()
 @doc_option()
 @click.option("--glossary-only", is_flag=True, help="Only the terminology check (the memory's glossary).")
-@click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
-              help="json: one JSON object per finding, per line.")
+@click.option("-f", "--format", "fmt", type=RenamedChoice(("text", "jsonl"), {"json": "jsonl"}), default="text",
+              show_default=True, help="jsonl: one JSON object per finding, per line.")
 @click.option("--fail-on", type=click.Choice(("error", "warning")), default=None, help=_FAIL_HELP)
 @click.pass_context
 def qa(ctx, doc_name, glossary_only, fmt, fail_on):
@@ -36,7 +36,7 @@ def qa(ctx, doc_name, glossary_only, fmt, fail_on):
     \b
     Example:
         tmtool qa
-        tmtool qa --doc antara-2022-09-15-xi-aliyev.id.txt --format json | jq .check
+        tmtool qa --doc antara-2022-09-15-xi-aliyev.id.txt --format jsonl | jq .check
         tmtool qa --glossary-only --fail-on error
     """
     from ..errors import TMError
@@ -58,8 +58,8 @@ def qa(ctx, doc_name, glossary_only, fmt, fail_on):
 
 @tm_group.command("qa")
 @click.option("--glossary-only", is_flag=True, help="Only the terminology check (the memory's glossary).")
-@click.option("-f", "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
-              help="json: one JSON object per finding, per line.")
+@click.option("-f", "--format", "fmt", type=RenamedChoice(("text", "jsonl"), {"json": "jsonl"}), default="text",
+              show_default=True, help="jsonl: one JSON object per finding, per line.")
 @click.option("--fail-on", type=click.Choice(("error", "warning")), default=None, help=_FAIL_HELP)
 @language_options("pair", deprecated_aliases=True)
 @click.pass_context
@@ -70,7 +70,7 @@ def tm_qa(ctx, glossary_only, fmt, fail_on, source_lang, target_lang):
 
     \b
     Example:
-        tmtool tm qa --format json > findings.jsonl
+        tmtool tm qa --format jsonl > findings.jsonl
         tmtool tm qa --fail-on error
     """
     from ..qa import qa_memory
@@ -90,7 +90,7 @@ def finding_dict(f, doc: str | None) -> dict:
 
 
 def _print(result, fmt: str, doc: str | None, pairs: dict, units: dict | None = None) -> None:
-    if fmt == "json":
+    if fmt == "jsonl":
         for f in result.findings:
             click.echo(json.dumps(finding_dict(f, doc), ensure_ascii=False))
     else:

@@ -234,7 +234,8 @@ def set_status(ctx, status, doc_name, origins, statuses, author):
 @pairs.command("edit")
 @_unit_options
 @click.option("--target", required=True, help="The new target text; - reads it from stdin.")
-@click.option("--status", type=click.Choice(STATUSES), default="approved", show_default=True)
+@click.option("--status", type=click.Choice(STATUSES), default="approved", show_default=True,
+              help="The pair's status after the edit.")
 @author_option
 @click.pass_context
 def edit(ctx, tu_id, doc_name, segment, target, status, author):

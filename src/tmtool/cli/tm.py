@@ -114,7 +114,8 @@ def export(ctx, output, fmt, status, doc_name, source_lang, target_lang):
 @click.argument("text")
 @click.option("--min", "min_score", type=click.IntRange(1, 101), default=75, show_default=True,
               help="Lowest match percentage shown.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=5, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=5, show_default=True,
+              help="At most this many matches.")
 @click.option("--concordance", is_flag=True, help="Find TEXT as a word or phrase inside sources or targets.")
 @click.option("--side", type=click.Choice(["both", "source", "target"]), default="both", show_default=True,
               help="Where --concordance looks.")
