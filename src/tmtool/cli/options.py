@@ -72,11 +72,14 @@ def _take_alias(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 def _clash(ctx: click.Context, param: click.Parameter, value: str | None, alias: str) -> None:
+    """Both spellings given: one value is fine, two are a mistake that no order should settle."""
     from ..errors import UsageError
+    from ..formats import quoted
 
     given = ctx.get_parameter_source(param.name) == click.core.ParameterSource.COMMANDLINE
     if given and value != alias:
-        raise UsageError(f"{param.opts[0]} {value!r} and its old spelling {alias!r} disagree; give one")
+        raise UsageError(f"{param.opts[0]} {quoted(value)} and its old spelling {quoted(alias)} disagree; "
+                         "give one")
 
 
 def _tag(param: click.Parameter, value: str | None) -> str | None:
@@ -143,7 +146,7 @@ def encoding_option(f: Callable) -> Callable:
     """``--encoding``: the input files' encoding, when they do not say it."""
     return click.option(
         "--encoding", default=None,
-        help="Input encoding when it is not what the file declares (TMX, TBX) or UTF-8 (a BOM always wins).",
+        help="Input encoding when it is not what the file declares (XML) or UTF-8 (a BOM always wins).",
     )(f)
 
 
