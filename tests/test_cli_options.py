@@ -97,6 +97,8 @@ def test_options_shared_by_commands_are_spelled_the_same_way():
         helps[long].add(option.help)
         if long == "--doc":
             assert option.name == "doc_name" and option.metavar == "NAME", command
+        if long == "--json":
+            assert option.is_flag and option.name == "as_json", command
         assert long not in ("--document", "--src", "--tgt", "--out", "--lang"), (command, long)
     different = {long: sorted(s) for long, s in spellings.items() if len(s) > 1}
     assert different == {}, different

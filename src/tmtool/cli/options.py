@@ -5,6 +5,11 @@ A command takes its languages as ``--source-lang``/``--target-lang``, a stored d
 here once and applied as a decorator, so ``--help`` reads the same on every command.
 ``--src``/``--tgt``, the old spelling of ``tm``, ``glossary`` and ``tm qa``, stay accepted there
 (users' scripts) but are hidden and say they are deprecated.
+
+The same everywhere, though declared where they are used: ``-o/--output`` (``-`` is stdout),
+``-f/--format`` whose ``jsonl`` is one JSON object per line (``qa``'s old ``json`` still works), and
+``--json``, a flag, on commands that print what the memory holds rather than write a document.
+tests/test_cli_options.py walks every command and fails on a second spelling.
 """
 
 from __future__ import annotations
