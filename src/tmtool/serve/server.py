@@ -79,14 +79,16 @@ def run_server(tm: TranslationMemory, *, host: str, port: int, token: str | None
     if guard.token:
         echo(f"access token: {guard.token} (every request needs it; the link above carries it)")
     echo("Every decision is saved at once. Ctrl-C stops the server.")
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request in the terminal
-    if open_browser:
-        import webbrowser
-
-        threading.Timer(0.3, webbrowser.open, (url,)).start()
+    # Ctrl-C may come at once, before serve_forever (while the browser module loads): it stops
+    # the server the same way, not with click's "Aborted!".
     try:
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request in the terminal
+        if open_browser:
+            import webbrowser
+
+            threading.Timer(0.3, webbrowser.open, (url,)).start()
         server.serve_forever()
     except KeyboardInterrupt:
         echo("stopped")
