@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from tmtool.errors import FormatError
-from tmtool.formats.inline import display_text, native_text
+from tmtool.inline import display_text, native_text
 from tmtool.formats.tmx import TmxReader, canonical_lang, iso_to_tmx_date, primary_lang, tmx_date_to_iso
 from tmtool.memory import SQLiteMemory
 
@@ -306,7 +306,7 @@ def test_pairs_and_pairs_show_print_inline_tags_not_their_markers(tmp_path, tm_p
     from click.testing import CliRunner
 
     from tmtool.cli import cli
-    from tmtool.formats.inline import has_markers
+    from tmtool.inline import has_markers
 
     tmx = tmp_path / "tagged.tmx"
     tmx.write_text(

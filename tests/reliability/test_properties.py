@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from reliability_support import one_line_error
 
 from tmtool.errors import TmtoolError
-from tmtool.formats.inline import marker
+from tmtool.inline import marker
 from tmtool.formats.tmx import TmxReader, write_tmx
 from tmtool.memory import SQLiteMemory
 from tmtool.memory.normalize import normalize, text_hash
@@ -66,7 +66,7 @@ def units(draw):
 
 
 def _xml_escape(text: str) -> str:
-    from tmtool.formats.inline import escape_text
+    from tmtool.inline import escape_text
 
     return escape_text(text)
 

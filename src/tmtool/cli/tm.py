@@ -140,7 +140,7 @@ def search(ctx, text, min_score, limit, concordance, side, src_lang, tgt_lang, p
         tmtool tm search "Aliyev" --concordance
         tmtool tm search "Kalimat ini." --min 60 --limit 10 --json
     """
-    from ..formats.inline import display_text
+    from ..inline import display_text
 
     with open_tm(ctx, create=False) as memory:
         if concordance:

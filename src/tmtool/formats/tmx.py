@@ -21,7 +21,7 @@ from ..errors import FormatError
 from ..langs import canonical_lang, primary_lang  # noqa: F401  (re-exported: tests import them from here)
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from . import MAX_SEGMENT_CHARS, check_length, is_lang_tag, quoted
-from .inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
+from ..inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
 from .xmlsource import XML_MAX_DEPTH, XmlSource, line_column, refuse_declared_entities, syntax_error
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -335,7 +335,7 @@ def _context_text(value: str | None) -> str | None:
         return None
     m = re.match(r"^\s*<seg>(.*)</seg>\s*$", value, re.S)
     if m:
-        from .inline import xml_to_text
+        from ..inline import xml_to_text
 
         value = xml_to_text(m.group(1))
     return clean_text(value) or None
