@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
+from ..formats import FORMATS, output_format
 from ..terminal import plural
 from . import cli, echo, open_tm, output_stream
 
-FORMATS = ("tmx", "tsv", "jsonl", "xliff", "po")
 STATUSES = ("draft", "approved", "rejected")
 
 
@@ -54,10 +53,12 @@ def import_(ctx, files, fmt, src_lang, tgt_lang, status, encoding):
         tmtool tm import pairs.tsv corrections.jsonl
         tmtool tm import job.done.xlf project.po     # translated segments, state -> status
     """
+    from ..exchange import import_file
+
     with open_tm(ctx, create=True) as memory:
         for path in files:
-            report = memory.import_file(path, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang,
-                                        status=status, progress=_progress(path), encoding=encoding)
+            report = import_file(memory, path, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang,
+                                 status=status, progress=_progress(path), encoding=encoding)
             echo(_import_summary(report))
 
 
@@ -100,14 +101,13 @@ def export(ctx, output, fmt, status, doc_name, src_lang, tgt_lang):
         tmtool tm export --format jsonl --doc antara-2022-09-15-xi-aliyev.id.txt
         tmtool tm export -f xliff -o memory.xlf           # or -f po
     """
-    if fmt is None:
-        suffix = Path(output).suffix.lower().lstrip(".")
-        suffix = {"xlf": "xliff"}.get(suffix, suffix)
-        fmt = suffix if suffix in FORMATS else "tmx"
+    from ..exchange import export as export_units
+
+    fmt = fmt or output_format(output) or "tmx"
     with open_tm(ctx, create=False) as memory:
         with output_stream(output, newline="\n") as out:
-            n = memory.export(out, fmt, status=status or None, doc=doc_name, src_lang=src_lang,
-                              tgt_lang=tgt_lang)
+            n = export_units(memory, out, fmt, status=status or None, doc=doc_name, src_lang=src_lang,
+                             tgt_lang=tgt_lang)
     if output != "-":
         echo(f"{output}: {plural(n, 'unit')} ({fmt})", err=True)
 

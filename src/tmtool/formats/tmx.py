@@ -433,18 +433,18 @@ def parse_seg_xml(fragment: str, where: str) -> tuple[str, list[dict]]:
 # -- writing -----------------------------------------------------------------------------
 
 
-def write_tmx(out: TextIO, units: Iterable[TranslationUnit], *, srclang: str, version: str) -> int:
+def write_tmx(out: TextIO, units: Iterable[TranslationUnit], *, src_lang: str, version: str) -> int:
     """Write ``units`` as a TMX 1.4b document (valid against the DTD); returns how many."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
     out.write('<tmx version="1.4">\n')
     out.write(
         f'  <header creationtool="tmtool" creationtoolversion="{escape_attr(version)}" '
-        f'segtype="sentence" o-tmf="tmtool" adminlang="en" srclang="{escape_attr(srclang)}" '
+        f'segtype="sentence" o-tmf="tmtool" adminlang="en" srclang="{escape_attr(src_lang)}" '
         'datatype="plaintext"/>\n  <body>\n'
     )
     n = 0
     for unit in units:
-        out.write(tu_xml(unit, srclang))
+        out.write(tu_xml(unit, src_lang))
         n += 1
     out.write("  </body>\n</tmx>\n")
     return n
