@@ -64,7 +64,11 @@ def import_file(
         fmt = formats.detect_format(path, fmt)
         reader = formats.unit_reader(stream, fmt, name, src_lang, tgt_lang, encoding)
         report = ImportReport(name, fmt, src_lang, tgt_lang)
-        report.read, report.added = tm.import_units(_units(reader), status=status, progress=progress)
+        units = _units(reader)
+        try:
+            report.read, report.added = tm.import_units(units, status=status, progress=progress)
+        finally:
+            units.close()  # the reader lets go of the file now, not when a traceback is freed
     report.merged = report.read - report.added
     report.src_lang = getattr(reader, "src_lang", src_lang)
     report.tgt_lang = getattr(reader, "tgt_lang", tgt_lang)
