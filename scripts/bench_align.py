@@ -179,7 +179,7 @@ def write_set(name: str, d: dict) -> None:
 
 def tmx_pairs(filename: str, swap: bool = False) -> list[tuple[str, str]]:
     """Consecutive units of a TMX sample as plain text (inline codes dropped), in file order."""
-    from tmtool.formats.inline import strip_markers
+    from tmtool.inline import strip_markers
     from tmtool.formats.tmx import TmxReader
 
     with open(TMX_DIR / filename, "rb") as f:

@@ -27,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+from tmtool.exchange import export, import_file  # noqa: E402
 from tmtool.formats.catdoc import open_document  # noqa: E402
 from tmtool.memory import SQLiteMemory  # noqa: E402
 from tmtool.pretranslate import pretranslate  # noqa: E402
@@ -104,14 +105,14 @@ def main() -> None:
 
         def imp():
             with SQLiteMemory(other) as tm:
-                return tm.import_file(Path(d) / "job.out.xlf")
+                return import_file(tm, Path(d) / "job.out.xlf")
 
         report = timed("3. tm import of the filled file (fresh memory)", n, imp)
         assert report.read == n, report
 
         def exp():
             with SQLiteMemory(other) as tm, open(Path(d) / "export.xlf", "w", encoding="utf-8") as f:
-                return tm.export(f, "xliff")
+                return export(tm, f, "xliff")
 
         timed("4. tm export -f xliff", n, exp)
 

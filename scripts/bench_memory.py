@@ -101,7 +101,7 @@ class Generator:
 
 def write_tmx(path: Path, n: int, seed: int) -> list[str]:
     """Write n units; returns a sample of the sources (for queries)."""
-    from tmtool.formats.inline import escape_text
+    from tmtool.inline import escape_text
 
     gen = Generator(seed)
     pool: list[str] = []

@@ -12,7 +12,7 @@ from lxml import etree
 from conftest import ARTICLE_EN_SENTENCES
 from tmtool.cli import cli
 from tmtool.formats.codes import map_target, place_codes
-from tmtool.formats.inline import marker
+from tmtool.inline import marker
 from tmtool.formats.po import po_content
 from tmtool.records import TranslationUnit
 

@@ -15,6 +15,7 @@ from test_review import DOC, MT_ERRORS, REFERENCE, SOURCES, history, run, transl
 
 pytest.importorskip("flask", reason="tmtool serve needs the serve extra: pip install -e '.[serve]'")
 
+from tmtool.exchange import import_file  # noqa: E402
 from tmtool.memory import open_memory  # noqa: E402
 from tmtool.serve.app import create_app  # noqa: E402
 from tmtool.serve.security import Guard  # noqa: E402
@@ -262,7 +263,7 @@ def test_another_host_needs_the_token_on_every_request(tm_path):
 
 def test_hostile_segments_render_as_text(tm_path):
     with open_memory(tm_path) as tm:
-        tm.import_file(HOSTILE_TMX)
+        import_file(tm, HOSTILE_TMX)
     sources = [m for m in re.findall(r'<tuv xml:lang="id"><seg>(.*?)</seg>', HOSTILE_TMX.read_text("utf-8"))]
     translate_example(tm_path, text="\n\n".join(html.unescape(s) for s in sources) + "\n", name=HOSTILE_DOC)
     b = Browser(tm_path)

@@ -212,7 +212,7 @@ def test_pairs_from_the_memory_on_both_back_ends(memory_location, tiny_model, tm
     """--from-tm reads SQLite and PostgreSQL alike: rejected units and other language pairs left out,
     inline markers stripped."""
     from tmtool import TranslationUnit
-    from tmtool.formats.inline import marker
+    from tmtool.inline import marker
     from tmtool.memory import open_memory
 
     with open_memory(memory_location) as tm:

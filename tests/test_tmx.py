@@ -10,8 +10,9 @@ import pytest
 from lxml import etree
 
 from tmtool.errors import FormatError
-from tmtool.formats.inline import display_text, native_text
+from tmtool.exchange import export, import_file
 from tmtool.formats.tmx import TmxReader, canonical_lang, iso_to_tmx_date, primary_lang, tmx_date_to_iso
+from tmtool.inline import display_text, native_text
 from tmtool.memory import SQLiteMemory
 
 DATA = Path(__file__).parent / "data" / "tmx"
@@ -155,7 +156,7 @@ def test_entity_attacks_are_refused_and_nothing_is_imported(doc, tmp_path, tm_pa
     path.write_text(doc, encoding="utf-8")
     with SQLiteMemory(tm_path) as tm:
         with pytest.raises(FormatError, match=r"evil.tmx:\d+: the DOCTYPE declares entities") as e:
-            tm.import_file(path)
+            import_file(tm, path)
         assert "\n" not in str(e.value)
         assert tm.count_units() == 0
 
@@ -169,16 +170,16 @@ def test_a_broken_file_imports_nothing_and_names_the_line(tmp_path, tm_path):
     path.write_text(_tmx(good + "<tu><tuv xml:lang='id'><seg>oops</tuv></tu>\n", srclang="id"), encoding="utf-8")
     with SQLiteMemory(tm_path) as tm:
         with pytest.raises(FormatError, match=r"broken.tmx:5005: not well-formed XML"):
-            tm.import_file(path)
+            import_file(tm, path)
         assert tm.count_units() == 0
         assert tm.fuzzy_index().watermark() == 0
 
 
 def test_import_merges_duplicates_and_reports(tm_path):
     with SQLiteMemory(tm_path) as tm:
-        r = tm.import_file(DATA / "ttk-test-match-stat-en-ca.tmx")
+        r = import_file(tm, DATA / "ttk-test-match-stat-en-ca.tmx")
         assert (r.read, r.added, r.merged) == (259, 209, 50)
-        again = tm.import_file(DATA / "ttk-test-match-stat-en-ca.tmx")
+        again = import_file(tm, DATA / "ttk-test-match-stat-en-ca.tmx")
         assert (again.added, again.merged) == (0, 259)
         assert tm.count_units() == 209
 
@@ -186,7 +187,7 @@ def test_import_merges_duplicates_and_reports(tm_path):
 def _all_samples_tm(tm_path) -> SQLiteMemory:
     tm = SQLiteMemory(tm_path)
     for name in sorted(SAMPLES):
-        tm.import_file(DATA / name)
+        import_file(tm, DATA / name)
     return tm
 
 
@@ -199,7 +200,7 @@ def test_export_is_valid_tmx14_and_reimports_to_the_same_units(tmp_path, tm_path
     with _all_samples_tm(tm_path) as tm:
         out = tmp_path / "all.tmx"
         with open(out, "w", encoding="utf-8") as f:
-            n = tm.export(f, "tmx")
+            n = export(tm, f, "tmx")
         assert n == tm.count_units() == 860
         dtd = etree.DTD(str(DTD))
         assert dtd.validate(etree.parse(str(out))), dtd.error_log.filter_from_errors()[:3]
@@ -209,9 +210,9 @@ def test_export_is_valid_tmx14_and_reimports_to_the_same_units(tmp_path, tm_path
             for src, tgt in sorted({(k[0], k[1]) for k in before}):
                 one = tmp_path / f"{src}-{tgt}.tmx"
                 with open(one, "w", encoding="utf-8") as f:
-                    tm.export(f, "tmx", src_lang=src, tgt_lang=tgt)
+                    export(tm, f, "tmx", src_lang=src, tgt_lang=tgt)
                 assert dtd.validate(etree.parse(str(one)))
-                again.import_file(one, src_lang=src, tgt_lang=tgt)
+                import_file(again, one, src_lang=src, tgt_lang=tgt)
             assert sorted(map(_key, again.iter_units())) == before
 
 
@@ -221,7 +222,7 @@ def test_translate_toolkit_reads_our_export_with_the_same_pairs(tmp_path, tm_pat
     with _all_samples_tm(tm_path) as tm:
         out = tmp_path / "all.tmx"
         with open(out, "w", encoding="utf-8") as f:
-            tm.export(f, "tmx")
+            export(tm, f, "tmx")
         ours = [(native_text(u.source, u.props.get("codes", {}).get("source")),
                  native_text(u.target, u.props.get("codes", {}).get("target"))) for u in tm.iter_units()]
     theirs = [(u.source, u.target) for u in ttk.tmxfile.parsefile(str(out)).units]
@@ -232,21 +233,21 @@ def test_export_filters_by_status_and_document(tmp_path, tm_path):
     with _all_samples_tm(tm_path) as tm:
         tm.set_status(1, "approved")
         buf = io.StringIO()
-        assert tm.export(buf, "tmx", status=["approved"]) == 1
+        assert export(tm, buf, "tmx", status=["approved"]) == 1
         assert buf.getvalue().count("<tu ") == 1
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "tsv"])
 def test_jsonl_and_tsv_round_trip(fmt, tmp_path, tm_path):
     with SQLiteMemory(tm_path) as tm:
-        tm.import_file(DATA / "lisa-ImportTest2A.tmx")
-        tm.import_file(DATA / "lisa-ImportTest1A.tmx")
+        import_file(tm, DATA / "lisa-ImportTest2A.tmx")
+        import_file(tm, DATA / "lisa-ImportTest1A.tmx")
         out = tmp_path / f"units.{fmt}"
         with open(out, "w", encoding="utf-8") as f:
-            tm.export(f, fmt)
+            export(tm, f, fmt)
         before = list(tm.iter_units())
     with SQLiteMemory(tmp_path / "b.sqlite") as b:
-        report = b.import_file(out)
+        report = import_file(b, out)
         assert report.added == len(before) == 9
         after = list(b.iter_units())
     if fmt == "jsonl":  # exact, tags included
@@ -264,9 +265,9 @@ def test_tsv_and_jsonl_errors_name_the_line(tmp_path, tm_path):
     jsonl.write_text('{"source": "Satu.", "target": "One."}\n{"source": "Dua."\n', encoding="utf-8")
     with SQLiteMemory(tm_path) as tm:
         with pytest.raises(FormatError, match=r"a.tsv:2: expected source<TAB>target"):
-            tm.import_file(tsv)
+            import_file(tm, tsv)
         with pytest.raises(FormatError, match=r"a.jsonl:2: not JSON"):
-            tm.import_file(jsonl)
+            import_file(tm, jsonl)
         assert tm.count_units() == 0
 
 
@@ -306,7 +307,7 @@ def test_pairs_and_pairs_show_print_inline_tags_not_their_markers(tmp_path, tm_p
     from click.testing import CliRunner
 
     from tmtool.cli import cli
-    from tmtool.formats.inline import has_markers
+    from tmtool.inline import has_markers
 
     tmx = tmp_path / "tagged.tmx"
     tmx.write_text(

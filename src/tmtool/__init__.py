@@ -5,6 +5,7 @@ The library does everything the command line does::
     from tmtool import SQLiteMemory, translate_document, get_translator, segment_text
     from tmtool import open_memory  # a SQLite path or a postgresql:// URL (issue 7)
     from tmtool import open_document, pretranslate  # XLIFF, SDLXLIFF, PO (issue 18)
+    from tmtool import import_file, export  # tm import / tm export: TMX, TSV, JSONL, XLIFF, PO
 
 Nothing imported here loads torch or transformers; a translator does when it is created.
 """
@@ -24,7 +25,9 @@ _EXPORTS = {
     "SQLiteMemory": ".memory",
     "TranslationUnit": ".records",
     "Translator": ".translate",
+    "export": ".exchange",
     "get_translator": ".translate",
+    "import_file": ".exchange",
     "open_memory": ".memory",
     "open_document": ".formats.catdoc",  # issue 18: XLIFF, SDLXLIFF, PO
     "pretranslate": ".pretranslate",
@@ -34,7 +37,7 @@ _EXPORTS = {
 __all__ = [
     "Document", "Segment", "Segmenter", "TmtoolError", "TranslateResult", "SQLiteMemory",
     "TranslationUnit", "Translator", "get_translator", "open_memory", "segment_text", "translate_document",
-    "open_document", "pretranslate",
+    "open_document", "pretranslate", "import_file", "export",
 ]
 
 

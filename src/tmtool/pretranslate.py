@@ -19,7 +19,7 @@ from .formats.catdoc import Alt, CatDocument, CatSegment, Fill
 from .formats.codes import (
     Placed, has_letters, kinds_ok, map_target, partner, place_codes, strip_for_model, trim_edges,
 )
-from .formats.inline import MARK_BASE, _MARKS, marker, strip_markers
+from .inline import MARK_BASE, _MARKS, marker, strip_markers
 from .memory import SQLiteMemory
 from .pipeline import rebuild, translate_document
 from .records import Segment

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import Conflict, EditorError, NotFound
-from .formats.inline import shown
+from .inline import shown
 from .memory.review import OWN_MT, ReviewPair
 from .records import cut_short
 

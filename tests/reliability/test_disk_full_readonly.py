@@ -14,6 +14,7 @@ from reliability_support import assert_refused, check_memory, invoke, row_counts
 
 from tmtool import translate_document
 from tmtool.errors import TMError
+from tmtool.exchange import import_file
 from tmtool.memory import SQLiteMemory
 
 
@@ -90,7 +91,7 @@ def test_disk_full_simulated_inside_sqlite(tm_path, tmp_path):
         pages = memory.conn.execute("PRAGMA page_count").fetchone()[0]
         memory.conn.execute(f"PRAGMA max_page_count = {pages + 4}")
         with pytest.raises(TMError, match="the disk is full; nothing of this write was stored"):
-            memory.import_file(big)
+            import_file(memory, big)
         with pytest.raises(TMError, match="the disk is full"):  # a document too big to store
             translate_document("Selamat pagi.\n" * 20_000, memory, _no_model, name="long")
     assert row_counts(tm_path) == counts
@@ -128,7 +129,7 @@ def test_read_only_simulated_inside_sqlite(tm_path, tmp_path):
     with SQLiteMemory(tm_path) as memory:
         memory.conn.execute("PRAGMA query_only = ON")
         with pytest.raises(TMError, match="read-only; nothing was written"):
-            memory.import_file(pairs)
+            import_file(memory, pairs)
         unit = memory.lookup_exact(["Selamat pagi."], "id", "en")["Selamat pagi."]
         with pytest.raises(TMError, match="read-only; nothing was written"):
             memory.set_status(unit.id, "rejected", author="test")

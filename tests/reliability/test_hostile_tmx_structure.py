@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from reliability_support import assert_refused, check_memory, invoke, row_counts, seed_memory
 
-from tmtool.formats.inline import escape_attr, escape_text
+from tmtool.inline import escape_attr, escape_text
 from tmtool.formats import is_lang_tag
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n<header creationtool="t" '

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from reliability_support import one_line_error
 
 from tmtool.errors import TmtoolError
-from tmtool.formats.inline import marker
+from tmtool.exchange import export, import_file
 from tmtool.formats.tmx import TmxReader, write_tmx
+from tmtool.inline import marker
 from tmtool.memory import SQLiteMemory
 from tmtool.memory.normalize import normalize, text_hash
 from tmtool.records import ORIGINS, STATUSES, TranslationUnit
@@ -66,7 +67,7 @@ def units(draw):
 
 
 def _xml_escape(text: str) -> str:
-    from tmtool.formats.inline import escape_text
+    from tmtool.inline import escape_text
 
     return escape_text(text)
 
@@ -79,7 +80,7 @@ def _as_written(text: str | None) -> str | None:
 @given(st.lists(units(), min_size=1, max_size=5))
 def test_tmx_export_then_import_gives_the_same_units(written):
     out = io.StringIO()
-    write_tmx(out, written, srclang="id", version="test")
+    write_tmx(out, written, src_lang="id", version="test")
     reader = TmxReader(io.BytesIO(out.getvalue().encode("utf-8")), "roundtrip.tmx")
     read = [u for _, u in reader]
     assert reader.own and reader.skipped == {}
@@ -105,10 +106,10 @@ def test_tmx_export_then_import_through_the_memory(tmp_path_factory, written):
         a.add_units(written)
         path = base / "a.tmx"
         with open(path, "w", encoding="utf-8", newline="\n") as f:
-            a.export(f, "tmx")
+            export(a, f, "tmx")
         before = _unit_set(a)
     with SQLiteMemory(base / "b.sqlite") as b:
-        b.import_file(path)
+        import_file(b, path)
         assert _unit_set(b) == {_written(u) for u in before}
 
 
@@ -204,7 +205,7 @@ def test_fuzzed_sample_files_never_crash_and_never_import_half(tmp_path):
             path.write_bytes(_mutate(source.read_bytes(), rng))
             before = tm.count_units()
             try:
-                tm.import_file(path, fmt="tmx")
+                import_file(tm, path, fmt="tmx")
                 outcomes["imported"] += 1
             except TmtoolError as e:
                 assert tm.count_units() == before, f"{source.name} mutation {i} imported half"
@@ -213,6 +214,6 @@ def test_fuzzed_sample_files_never_crash_and_never_import_half(tmp_path):
             path.unlink()
         # What the fuzzed files left in the memory exports and reads back.
         for fmt in ("tmx", "tsv", "jsonl"):
-            tm.export(io.StringIO(), fmt)
+            export(tm, io.StringIO(), fmt)
     assert outcomes["refused"] > 50 and outcomes["imported"] > 10, outcomes
     assert SQLiteMemory(tm_file).conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

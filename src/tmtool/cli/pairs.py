@@ -57,7 +57,7 @@ def pairs(ctx, doc_name, fmt):
 
 
 def _row(pair, fuzzy=None) -> dict:
-    from ..formats.inline import display_text, has_markers, shown
+    from ..inline import display_text, has_markers, shown
 
     u = pair.unit
     source = pair.segment.text

@@ -113,7 +113,7 @@ def _excerpt(f, pair, unit) -> str:
     if not f.spans:
         return ""
     span = f.spans[0]
-    from ..formats.inline import display_text
+    from ..inline import display_text
 
     u = unit or (pair.unit if pair else None)
     text = (u.source if span["side"] == "source" else u.target) if u else (pair.segment.text if pair else "")

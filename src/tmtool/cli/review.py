@@ -173,7 +173,7 @@ def show(ctx, tu_id, doc_name, segment, as_json):
 
 
 def _describe_unit(unit, uses, scores, history) -> str:
-    from ..formats.inline import shown
+    from ..inline import shown
 
     model = ""
     if unit.model:

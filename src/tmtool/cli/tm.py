@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
+from ..formats import FORMATS, output_format
 from ..terminal import plural
 from . import cli, echo, open_tm, output_stream
 from .options import doc_option, encoding_option, language_options
 
-FORMATS = ("tmx", "tsv", "jsonl", "xliff", "po")
 STATUSES = ("draft", "approved", "rejected")
 
 
@@ -53,10 +52,12 @@ def import_(ctx, files, fmt, source_lang, target_lang, status, encoding):
         tmtool tm import pairs.tsv corrections.jsonl
         tmtool tm import job.done.xlf project.po     # translated segments, state -> status
     """
+    from ..exchange import import_file
+
     with open_tm(ctx, create=True) as memory:
         for path in files:
-            report = memory.import_file(path, fmt=fmt, src_lang=source_lang, tgt_lang=target_lang,
-                                        status=status, progress=_progress(path), encoding=encoding)
+            report = import_file(memory, path, fmt=fmt, src_lang=source_lang, tgt_lang=target_lang,
+                                 status=status, progress=_progress(path), encoding=encoding)
             echo(_import_summary(report))
 
 
@@ -98,14 +99,13 @@ def export(ctx, output, fmt, status, doc_name, source_lang, target_lang):
         tmtool tm export --format jsonl --doc antara-2022-09-15-xi-aliyev.id.txt
         tmtool tm export -f xliff -o memory.xlf           # or -f po
     """
-    if fmt is None:
-        suffix = Path(output).suffix.lower().lstrip(".")
-        suffix = {"xlf": "xliff"}.get(suffix, suffix)
-        fmt = suffix if suffix in FORMATS else "tmx"
+    from ..exchange import export as export_units
+
+    fmt = fmt or output_format(output) or "tmx"
     with open_tm(ctx, create=False) as memory:
         with output_stream(output, newline="\n") as out:
-            n = memory.export(out, fmt, status=status or None, doc=doc_name, src_lang=source_lang,
-                              tgt_lang=target_lang)
+            n = export_units(memory, out, fmt, status=status or None, doc=doc_name, src_lang=source_lang,
+                             tgt_lang=target_lang)
     if output != "-":
         echo(f"{output}: {plural(n, 'unit')} ({fmt})", err=True)
 
@@ -138,7 +138,7 @@ def search(ctx, text, min_score, limit, concordance, side, source_lang, target_l
         tmtool tm search "Aliyev" --concordance
         tmtool tm search "Kalimat ini." --min 60 --limit 10 --json
     """
-    from ..formats.inline import display_text
+    from ..inline import display_text
 
     with open_tm(ctx, create=False) as memory:
         if concordance:

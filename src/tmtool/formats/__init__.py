@@ -1,15 +1,70 @@
-"""Exchange formats for translation units: TMX, TSV and JSONL, read as streams; XLIFF and PO
-(issue 18) read whole."""
+"""Exchange formats for translation units, behind one registry (:data:`REGISTRY`): TMX, TSV and
+JSONL read as streams; XLIFF and PO (issue 18) read whole.
+
+Adding a format is one :class:`Format` entry here, naming a reader class and a writer function
+in the format's own module; ``tmtool.exchange`` (``tm import``/``tm export``), the shortlist
+builder and the CLI's ``--format`` choices all take it from the table.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TextIO
 
 from ..errors import FormatError, UsageError
 
-FORMATS = ("tmx", "tsv", "jsonl", "xliff", "po")
+@dataclass(frozen=True)
+class Format:
+    """One exchange format: the names that mean it, its reader and its writer.
+
+    ``reader`` and ``writer`` are ``"module:name"`` in this package, imported on first use (the
+    CLI starts without lxml). A reader is called as ``reader(stream, name, **options)`` and
+    yields ``(line, TranslationUnit)``, counting what it leaves out in ``skipped`` (and, if it
+    finds them, setting ``src_lang``/``tgt_lang``); a writer as ``writer(out, units, **options)``
+    and returns how many units it wrote. Each gets only the options it names.
+    """
+
+    name: str
+    extensions: tuple[str, ...]  # suffixes that mean this format; the first is the one it writes
+    reader: str
+    writer: str
+    read_options: tuple[str, ...] = ("src_lang", "tgt_lang", "encoding")  # and "fmt": this name
+    write_options: tuple[str, ...] = ()  # of "src_lang", "tgt_lang", "version"
+    # The file does not name its languages: a unit is --source-lang -> --target-lang, else id -> en.
+    default_langs: bool = False
+
+    def open_reader(self, stream: IO[bytes], name: str, src_lang: str | None, tgt_lang: str | None,
+                    encoding: str | None = None) -> Any:
+        """This format's reader over ``stream`` (``name``: the file, for messages)."""
+        if self.default_langs:
+            from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
+
+            src_lang, tgt_lang = src_lang or DEFAULT_SRC_LANG, tgt_lang or DEFAULT_TGT_LANG
+        given = {"src_lang": src_lang, "tgt_lang": tgt_lang, "encoding": encoding, "fmt": self.name}
+        return _load(self.reader)(stream, name, **{k: given[k] for k in self.read_options})
+
+    def write(self, out: TextIO, units: Iterable, **options: Any) -> int:
+        """Write ``units`` to ``out``; ``options`` this format does not take are left out."""
+        return _load(self.writer)(out, units, **{k: v for k, v in options.items() if k in self.write_options})
+
+
+#: Every exchange format, in the order messages and ``--format`` list them.
+REGISTRY: tuple[Format, ...] = (
+    Format("tmx", (".tmx",), "tmx:TmxReader", "tmx:write_tmx", write_options=("src_lang", "version")),
+    Format("tsv", (".tsv", ".tab", ".txt"), "tsv:TsvReader", "tsv:write_tsv", default_langs=True),
+    Format("jsonl", (".jsonl", ".ndjson"), "jsonl:JsonlReader", "jsonl:write_jsonl", default_langs=True),
+    # issue 18: the translated segments of a CAT file
+    Format("xliff", (".xlf", ".xliff", ".sdlxliff", ".mqxliff"), "catunits:CatUnitReader", "catunits:write_xliff",
+           read_options=("fmt", "src_lang", "tgt_lang", "encoding"),
+           write_options=("src_lang", "tgt_lang", "version")),
+    Format("po", (".po",), "catunits:CatUnitReader", "catunits:write_po",
+           read_options=("fmt", "src_lang", "tgt_lang", "encoding"), write_options=("version",)),
+)
+FORMATS = tuple(f.name for f in REGISTRY)
 #: The longest source or target an import takes, in characters. A unit is a sentence or a
 #: paragraph; a bigger "segment" is a broken or hostile file, and would cost memory out of all
 #: proportion (the fuzzy index keeps every trigram of a source).
@@ -18,19 +73,35 @@ MAX_SEGMENT_CHARS = 1_000_000
 # for the old irregular and private-use tags), then subtags of 1-8 letters or digits; ``_`` is
 # accepted because older tools write ``en_US``.
 _LANG_TAG = re.compile(r"^(?:[A-Za-z]{2,8}|[iIxX])(?:[-_][A-Za-z0-9]{1,8})*$")
-_SUFFIXES = {".tmx": "tmx", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-             ".xlf": "xliff", ".xliff": "xliff", ".sdlxliff": "xliff", ".mqxliff": "xliff", ".po": "po"}
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name``; :class:`UsageError` if there is none."""
+    for f in REGISTRY:
+        if f.name == name:
+            return f
+    raise UsageError(f"unknown format {name!r} (one of {', '.join(FORMATS)})")
 
 
 def detect_format(path: str | Path, given: str | None = None) -> str:
     """``given`` if set, else the format its suffix names; :class:`UsageError` if unknown."""
     if given:
         return given
-    fmt = _SUFFIXES.get(Path(str(path)).suffix.lower())
-    if fmt is None:
-        raise UsageError(f"cannot tell the format of {path} from its name; pass --format "
-                         "tmx|tsv|jsonl|xliff|po")
-    return fmt
+    suffix = Path(str(path)).suffix.lower()
+    for f in REGISTRY:
+        if suffix in f.extensions:
+            return f.name
+    raise UsageError(f"cannot tell the format of {path} from its name; pass --format {'|'.join(FORMATS)}")
+
+
+def output_format(path: str | Path) -> str | None:
+    """The format an export to ``path`` is written in, if its suffix is a format's name or the
+    suffix that format writes (``.xlf``); a ``.txt`` or an ``.ndjson`` is not guessed."""
+    suffix = Path(str(path)).suffix.lower()
+    for f in REGISTRY:
+        if suffix in (f".{f.name}", f.extensions[0]):
+            return f.name
+    return None
 
 
 def unit_reader(
@@ -41,28 +112,10 @@ def unit_reader(
 
     ``encoding`` overrides what the file declares (TMX) or UTF-8 (TSV, JSONL); a BOM still wins.
     """
-    from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
-
     for option, lang in (("--source-lang", src_lang), ("--target-lang", tgt_lang)):
         if lang is not None and not is_lang_tag(lang):
             raise UsageError(f"{option} {quoted(lang)} is not a language tag (like id or en-US)")
-    if fmt == "tmx":
-        from .tmx import TmxReader
-
-        return TmxReader(stream, name, src_lang=src_lang, tgt_lang=tgt_lang, encoding=encoding)
-    if fmt == "tsv":
-        from .tsv import TsvReader
-
-        return TsvReader(stream, name, src_lang or DEFAULT_SRC_LANG, tgt_lang or DEFAULT_TGT_LANG, encoding)
-    if fmt == "jsonl":
-        from .jsonl import JsonlReader
-
-        return JsonlReader(stream, name, src_lang or DEFAULT_SRC_LANG, tgt_lang or DEFAULT_TGT_LANG, encoding)
-    if fmt in ("xliff", "po"):  # issue 18: the translated segments of a CAT file
-        from .catunits import CatUnitReader
-
-        return CatUnitReader(stream, name, fmt, src_lang, tgt_lang, encoding)
-    raise UsageError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    return get_format(fmt).open_reader(stream, name, src_lang, tgt_lang, encoding)
 
 
 def check_length(text: str, where: str, side: str) -> None:
@@ -91,5 +144,10 @@ def quoted(value: str) -> str:
     return repr(value[:40] + "..." if len(value) > 40 else value)
 
 
-__all__ = ["FORMATS", "MAX_SEGMENT_CHARS", "check_lang", "check_length", "detect_format", "is_lang_tag",
-           "unit_reader"]
+def _load(ref: str) -> Any:
+    module, name = ref.split(":")
+    return getattr(import_module(f".{module}", __name__), name)
+
+
+__all__ = ["FORMATS", "MAX_SEGMENT_CHARS", "REGISTRY", "Format", "check_lang", "check_length", "detect_format",
+           "get_format", "is_lang_tag", "output_format", "unit_reader"]

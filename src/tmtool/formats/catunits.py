@@ -25,7 +25,7 @@ from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from . import check_lang
 from .codes import has_words, trim_edges
-from .inline import MARK_BASE, _MARKS, escape_attr, escape_text, native_text
+from ..inline import MARK_BASE, _MARKS, escape_attr, escape_text, native_text
 from .xlf import MAX_FILE_BYTES
 
 TMTOOL_NS = "urn:tmtool:xliff:1"

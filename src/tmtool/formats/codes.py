@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .inline import MARK_BASE, _MARKS, marker, strip_markers
+from ..inline import MARK_BASE, _MARKS, marker, strip_markers
 
 _WORD = re.compile(r"\w", re.UNICODE)
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)

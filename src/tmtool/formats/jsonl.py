@@ -18,7 +18,7 @@ from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from ..textio import text_lines
 from . import check_lang, check_length
-from .inline import clean_text, native_text, segment_xml
+from ..inline import clean_text, native_text, segment_xml
 
 # A \u escape in the surrogate range: either half of a pair (fine) or a lone half (not text).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")

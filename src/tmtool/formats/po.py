@@ -25,7 +25,7 @@ from ..errors import FormatError, InputError
 from . import MAX_SEGMENT_CHARS
 from .catdoc import CatSegment, Fill
 from .codes import has_words
-from .inline import MARK_BASE, _MARKS, clean_text, escape_text
+from ..inline import MARK_BASE, _MARKS, clean_text, escape_text
 from .xlf import MAX_FILE_BYTES, Content
 
 _KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(\".*)$")

@@ -21,7 +21,7 @@ from ..errors import FormatError
 from ..langs import canonical_lang, primary_lang  # noqa: F401  (re-exported: tests import them from here)
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from . import MAX_SEGMENT_CHARS, check_length, is_lang_tag, quoted
-from .inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
+from ..inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
 from .xmlsource import XML_MAX_DEPTH, XmlSource, line_column, refuse_declared_entities, syntax_error
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -335,7 +335,7 @@ def _context_text(value: str | None) -> str | None:
         return None
     m = re.match(r"^\s*<seg>(.*)</seg>\s*$", value, re.S)
     if m:
-        from .inline import xml_to_text
+        from ..inline import xml_to_text
 
         value = xml_to_text(m.group(1))
     return clean_text(value) or None
@@ -433,18 +433,18 @@ def parse_seg_xml(fragment: str, where: str) -> tuple[str, list[dict]]:
 # -- writing -----------------------------------------------------------------------------
 
 
-def write_tmx(out: TextIO, units: Iterable[TranslationUnit], *, srclang: str, version: str) -> int:
+def write_tmx(out: TextIO, units: Iterable[TranslationUnit], *, src_lang: str, version: str) -> int:
     """Write ``units`` as a TMX 1.4b document (valid against the DTD); returns how many."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
     out.write('<tmx version="1.4">\n')
     out.write(
         f'  <header creationtool="tmtool" creationtoolversion="{escape_attr(version)}" '
-        f'segtype="sentence" o-tmf="tmtool" adminlang="en" srclang="{escape_attr(srclang)}" '
+        f'segtype="sentence" o-tmf="tmtool" adminlang="en" srclang="{escape_attr(src_lang)}" '
         'datatype="plaintext"/>\n  <body>\n'
     )
     n = 0
     for unit in units:
-        out.write(tu_xml(unit, srclang))
+        out.write(tu_xml(unit, src_lang))
         n += 1
     out.write("  </body>\n</tmx>\n")
     return n

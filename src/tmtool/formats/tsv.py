@@ -16,7 +16,7 @@ from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from ..textio import text_lines
 from . import check_lang, check_length
-from .inline import clean_text, native_text
+from ..inline import clean_text, native_text
 
 COLUMNS = ("source", "target", "src_lang", "tgt_lang", "origin", "status", "model", "author",
            "created_at", "updated_at")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from .catdoc import CatSegment, Fill
 from .codes import has_words
-from .inline import strip_markers
+from ..inline import strip_markers
 from .xlf import XLIFF12, local, raw_of, read_inline, splice, write_inline
 
 SDL = "http://sdl.com/FileTypes/SdlXliff/1.0"

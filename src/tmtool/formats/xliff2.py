@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .catdoc import CatSegment, Fill
 from .codes import has_words
-from .inline import strip_markers
+from ..inline import strip_markers
 from .xlf import XLIFF2, local, raw_of, read_inline, serialize, splice, write_inline
 
 MTC = "urn:oasis:names:tc:xliff:matches:2.0"

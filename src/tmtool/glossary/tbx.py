@@ -23,7 +23,7 @@ from typing import IO, TextIO
 
 from ..errors import FormatError
 from ..formats import MAX_SEGMENT_CHARS
-from ..formats.inline import escape_attr, escape_text
+from ..inline import escape_attr, escape_text
 from ..formats.xmlsource import XmlSource, refuse_declared_entities, syntax_error
 from ..memory.glossary import GlossaryEntry, GlossaryTerm
 

@@ -29,7 +29,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
-from ..formats.inline import strip_markers
+from ..inline import strip_markers
 from ..records import TranslationUnit
 from .normalize import normalize
 

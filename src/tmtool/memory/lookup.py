@@ -55,7 +55,7 @@ def reuse_unit(match: FuzzyMatch, source: str, prev: str | None, nxt: str | None
 
 def plain_target(unit: TranslationUnit) -> str:
     """The unit's target as plain text: inline tags replaced by their native code."""
-    from ..formats.inline import native_text
+    from ..inline import native_text
 
     return native_text(unit.target, (unit.props or {}).get("codes", {}).get("target"))
 
@@ -434,6 +434,6 @@ def _neg_time(stamp: str | None) -> str:
 
 
 def _fts_words(phrase: str) -> list[str]:
-    from ..formats.inline import strip_markers
+    from ..inline import strip_markers
 
     return re.findall(r"\w+", strip_markers(phrase))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from ..records import Document, Segment, TranslationUnit
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from .glossary import Finding, GlossaryEntry, GlossaryImport
     from .lookup import Concordance, ReusePlan
     from .review import Change, ReviewPair, StoredCorpusScore, StoredScore
-    from .tmstore import ImportReport
 
 
 @runtime_checkable
@@ -123,10 +122,13 @@ class TranslationMemory(Protocol):
     def consistency_conflicts(self, tu_ids: Sequence[int] | None = None) -> list[tuple[int, str, int, str]]: ...
 
     # -- exchange and statistics
-    def import_file(self, path: str | Path, *, fmt: str | None = None, src_lang: str | None = None,
-                    tgt_lang: str | None = None, status: str | None = None,
-                    progress: Callable[[int], None] | None = None) -> ImportReport: ...
-    def export(self, out: TextIO, fmt: str = "tmx", **filters: Any) -> int: ...
+    # (files: tmtool.exchange reads and writes them, and stores what it reads with import_units)
+    def import_units(self, units: Iterable[TranslationUnit], *, status: str | None = None,
+                     progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+        """Store ``units`` in one transaction, in batches, merged as :meth:`add_units` does;
+        ``(read, added)``. ``status`` overrides theirs; ``progress(read)`` after each batch."""
+    def main_source_language(self) -> str:
+        """The one source language of the units, ``*all*`` if several, ``id`` if none."""
     def stats(self) -> dict: ...
 
     # -- whole-memory copy (tmtool tm copy)

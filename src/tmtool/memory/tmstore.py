@@ -1,22 +1,19 @@
-"""Exchange methods of :class:`SQLiteMemory`: import/export (TMX, TSV, JSONL) and
+"""Bulk methods of the store: importing units in batches, reading them all back, and
 statistics (issue 9); the lookups (fuzzy, context, concordance) are in ``lookup.py``.
 
 A mixin: the store class supplies ``conn``, ``atomic()``, ``add_units()`` and friends, and this
-module keeps its SQL inside ``memory/`` like the rest of the store.
+module keeps its SQL inside ``memory/`` like the rest of the store. Files are not its business:
+:mod:`tmtool.exchange` reads and writes them (issue 15).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
 
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..records import STATUSES, TranslationUnit
 from .lookup import MemoryLookup
 from .normalize import text_hash
@@ -31,23 +28,8 @@ _IMPORT_BATCH = 2000
 _FOLD_EVERY = 100_000  # units imported between two folds of the fuzzy index (memory stays flat)
 
 
-@dataclass
-class ImportReport:
-    """What one file brought into the memory."""
-
-    path: str
-    format: str
-    src_lang: str | None
-    tgt_lang: str | None
-    read: int = 0  # units read for the language pair
-    added: int = 0  # new units
-    merged: int = 0  # units already in the memory (same languages, source and target)
-    skipped: dict[str, int] = field(default_factory=dict)  # units left out, by reason
-    seconds: float = 0.0
-
-
 class MemoryIO(MemoryLookup):
-    """Import, export and statistics for :class:`SQLiteMemory` (lookups: the base class)."""
+    """Bulk import, reading every unit and statistics for the store (lookups: the base class)."""
 
     conn: sqlite3.Connection
     path: Path
@@ -55,77 +37,61 @@ class MemoryIO(MemoryLookup):
 
     # -- import -------------------------------------------------------------------------
 
-    def import_file(
+    def import_units(
         self,
-        path: str | Path,
+        units: Iterable[TranslationUnit],
         *,
-        fmt: str | None = None,
-        src_lang: str | None = None,
-        tgt_lang: str | None = None,
         status: str | None = None,
         progress: Callable[[int], None] | None = None,
-        encoding: str | None = None,
-    ) -> ImportReport:
-        """Import a TMX, TSV or JSONL file (``-``: stdin) in one transaction.
+    ) -> tuple[int, int]:
+        """Store ``units`` (an import: a file's, read as they come) in one transaction, in
+        batches; ``(read, added)``.
 
-        A file with an error imports nothing; the :class:`FormatError` names its line. Units
-        already stored (same languages, source and target) are merged, not repeated.
-        ``status`` overrides the status of every imported unit (default: draft, or what our own
-        exports recorded). ``encoding`` overrides the encoding a TMX file declares, or UTF-8 for
-        TSV and JSONL; a byte-order mark always wins.
+        The merge rule of :meth:`add_units`: a unit whose languages, source and target are
+        stored is left as it is. ``status`` overrides every unit's status; ``progress`` is
+        called with the units read so far after each batch. An error (in the units' source,
+        say a file's bad line) rolls back everything. The fuzzy index is folded at the end (and
+        on SQLite every ``_FOLD_EVERY`` units, so that memory stays flat).
         """
-        from ..formats import detect_format, unit_reader
-
         if status is not None and status not in STATUSES:
             raise UsageError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
-        name = "<stdin>" if str(path) == "-" else str(path)
-        started = time.perf_counter()
-        # Opened before its format is guessed from its name: a missing file or a directory
-        # is said to be one, whatever its name.
-        with _open_binary(path) as stream:
-            fmt = detect_format(path, fmt)
-            reader = unit_reader(stream, fmt, name, src_lang, tgt_lang, encoding)
-            report = ImportReport(name, fmt, src_lang, tgt_lang)
-            self._bulk_import()
-            try:
-                with self.atomic():
-                    # Counted per insert, not as a difference of totals: other processes may be
-                    # adding units to a shared memory at the same time.
-                    self._import_units(reader, report, status, progress)
-                    report.merged = report.read - report.added
-                    self.fuzzy_index().fold()
-            except BaseException:
-                self._fuzzy = None  # its caches may hold rows that were just rolled back
-                raise
-            self._after_import(report.added)
-        report.src_lang = getattr(reader, "src_lang", src_lang)
-        report.tgt_lang = getattr(reader, "tgt_lang", tgt_lang)
-        report.skipped = dict(reader.skipped)
-        report.seconds = time.perf_counter() - started
-        return report
+        self._bulk_import()
+        try:
+            with self.atomic():
+                # Counted per insert, not as a difference of totals: other processes may be
+                # adding units to a shared memory at the same time.
+                read, added = self._import_batches(units, status, progress)
+                self.fuzzy_index().fold()
+        except BaseException:
+            self._fuzzy = None  # its caches may hold rows that were just rolled back
+            raise
+        self._after_import(added)
+        return read, added
 
-    def _import_units(self, reader, report: ImportReport, status, progress) -> None:
+    def _import_batches(self, units: Iterable[TranslationUnit], status: str | None,
+                        progress: Callable[[int], None] | None) -> tuple[int, int]:
+        read = added = since_fold = 0
         batch: list[TranslationUnit] = []
-        since_fold = 0
-        for _line, unit in reader:
+        for unit in units:
             if status is not None:
                 unit.status = status
             batch.append(unit)
             if len(batch) >= _IMPORT_BATCH:
-                report.added += self._insert_units(batch)
-                report.read += len(batch)
+                added += self._insert_units(batch)
+                read += len(batch)
                 since_fold += len(batch)
                 batch = []
                 if progress:
-                    progress(report.read)
+                    progress(read)
                 if self._import_folds and since_fold >= _FOLD_EVERY:
                     self.fuzzy_index().fold()
                     since_fold = 0
         if batch:
-            report.added += self._insert_units(batch)
-            report.read += len(batch)
+            added += self._insert_units(batch)
+            read += len(batch)
             if progress:
-                progress(report.read)
+                progress(read)
+        return read, added
 
     def _insert_units(self, units: list[TranslationUnit]) -> int:
         """``add_units`` for a bulk import: the same merge rule (a unit whose languages, source
@@ -186,44 +152,9 @@ class MemoryIO(MemoryLookup):
                 yield _unit(row)
             last = rows[-1]["id"]
 
-    def export(
-        self,
-        out: TextIO,
-        fmt: str = "tmx",
-        *,
-        status: Sequence[str] | None = None,
-        doc: str | None = None,
-        src_lang: str | None = None,
-        tgt_lang: str | None = None,
-    ) -> int:
-        """Write the units matching the filters to ``out`` as TMX 1.4b, TSV or JSONL; returns
-        how many were written."""
-        from .. import __version__
-
-        units = self.iter_units(status=status, doc=doc, src_lang=src_lang, tgt_lang=tgt_lang)
-        if fmt == "tmx":
-            from ..formats.tmx import write_tmx
-
-            srclang = src_lang or self._main_source_language()
-            return write_tmx(out, units, srclang=srclang, version=__version__)
-        if fmt == "tsv":
-            from ..formats.tsv import write_tsv
-
-            return write_tsv(out, units)
-        if fmt == "jsonl":
-            from ..formats.jsonl import write_jsonl
-
-            return write_jsonl(out, units)
-        if fmt in ("xliff", "po"):  # issue 18
-            from ..formats.catunits import write_po, write_xliff
-
-            if fmt == "po":
-                return write_po(out, units, version=__version__)
-            return write_xliff(out, units, src_lang=src_lang or self._main_source_language(),
-                               tgt_lang=tgt_lang or "en", version=__version__)
-        raise UsageError(f"unknown format {fmt!r} (one of tmx, tsv, jsonl, xliff, po)")
-
-    def _main_source_language(self) -> str:
+    def main_source_language(self) -> str:
+        """The source language of every unit, ``*all*`` if they have several (TMX 1.4b's
+        header ``srclang``), ``id`` if the memory is empty."""
         rows = self.conn.execute("SELECT DISTINCT src_lang FROM units LIMIT 2").fetchall()
         # TMX 1.4b 3.2: "*all*" when the units do not share one source language.
         return rows[0][0] if len(rows) == 1 else ("*all*" if rows else "id")
@@ -268,24 +199,3 @@ class MemoryIO(MemoryLookup):
             "file_bytes": storage["file_bytes"],  # on disk (PostgreSQL: the whole database)
             "fuzzy_index": {"indexed_up_to": index.watermark(), "pending": index.pending()},
         }
-
-
-class _open_binary:
-    """A file (or stdin for ``-``) opened for binary reading, with a one-line error if not
-    (:func:`tmtool.textio.open_binary`); closed on exit, stdin left open."""
-
-    def __init__(self, path: str | Path):
-        self.path = path
-        self.f = None
-
-    def __enter__(self):
-        from ..textio import open_binary
-
-        f = open_binary(self.path)
-        if f is not sys.stdin.buffer:
-            self.f = f
-        return f
-
-    def __exit__(self, *exc):
-        if self.f is not None:
-            self.f.close()

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..formats.inline import MARK_BASE, display_text, xml_to_text
+from ..inline import MARK_BASE, display_text, xml_to_text
 from ..memory.glossary import Finding
 from . import numbers
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, UsageError
-from ..formats.inline import shown
+from ..inline import shown
 from ..memory.browse import IndexRow
 from ..memory.review import ReviewPair
 from ..records import ORIGINS, STATUSES, TranslationUnit

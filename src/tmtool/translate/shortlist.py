@@ -178,7 +178,7 @@ def build_shortlist(
 def pairs_from_memory(tm, src_lang: str | None = None, tgt_lang: str | None = None):
     """(source, target) of every unit of ``tm`` in that language pair that is not rejected, inline
     tags left out."""
-    from ..formats.inline import strip_markers
+    from ..inline import strip_markers
 
     for unit in tm.iter_units(src_lang=src_lang, tgt_lang=tgt_lang):
         if unit.status != "rejected":
@@ -189,7 +189,7 @@ def pairs_from_file(path: str | Path, src_lang: str | None = None, tgt_lang: str
                     fmt: str | None = None, encoding: str | None = None):
     """(source, target) of every unit a TMX, TSV or JSONL file holds, read as ``tm import`` reads it."""
     from ..formats import detect_format, unit_reader
-    from ..formats.inline import strip_markers
+    from ..inline import strip_markers
     from ..textio import open_binary
 
     with open_binary(path) as stream:

@@ -10,6 +10,9 @@ name, its attributes and its inner XML (the native code, ``<sub>`` included) exa
 
 So fuzzy matching sees one character per tag (a tag difference costs one edit), concordance
 and display see the words, and TMX export writes the very elements that were imported.
+
+A bottom module (issue 15): the formats, the memory (full-text words, fuzzy index) and the
+pipeline all use it, so it imports nothing from ``formats/`` or ``memory/``.
 """
 
 from __future__ import annotations
