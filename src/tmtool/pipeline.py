@@ -284,8 +284,10 @@ def _translate_misses(tm: TranslationMemory, engine: Translator, docs: list[Plan
     try:
         if later:
             for doc in docs:
-                unanswered = [s for s in doc.source.segments if s.index not in doc.plan.reused]
-                doc.plan.suggestions.update(suggest_fuzzy(tm, unanswered, job.src_lang, job.tgt_lang))
+                unanswered = [(s, k) for s, k in zip(doc.source.segments, doc.source.keys)
+                              if s.index not in doc.plan.reused]
+                doc.plan.suggestions.update(suggest_fuzzy(tm, [s for s, _ in unanswered], [k for _, k in unanswered],
+                                                          job.src_lang, job.tgt_lang))
         for done, batch_notes in batches:
             cut_now = {n.index: n.limit for n in batch_notes if isinstance(n, CutNote)}
             for i, target in done:

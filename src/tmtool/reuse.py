@@ -96,9 +96,10 @@ def plan_reuse(
     for i in in_exact:
         plan.reused.setdefault(segments[i].index, Match.of(exact[segments[i].text], 100))
     if suggest:
-        others = [s for s in segments if s.index not in plan.reused]
+        others = [n for n, s in enumerate(segments) if s.index not in plan.reused]
         floor = min(min_score, fuzzy_reuse or min_score)
-        plan.suggestions = suggest_fuzzy(tm, others, src_lang, tgt_lang, min_score=floor)
+        plan.suggestions = suggest_fuzzy(tm, [segments[n] for n in others], [keys[n] for n in others],
+                                         src_lang, tgt_lang, min_score=floor)
     if fuzzy_reuse is not None:
         _plan_fuzzy_reuse(tm, plan, segments, keys, items, fuzzy_reuse, author)
     return plan
@@ -127,10 +128,11 @@ def _plan_fuzzy_reuse(tm: TranslationMemory, plan: ReusePlan, segments: Sequence
             plan.reused[segments[n].index] = Match.of(made[key], score)
 
 
-def suggest_fuzzy(tm: TranslationMemory, segments: Sequence[Segment], src_lang: str, tgt_lang: str, *,
-                  min_score: float = DEFAULT_MIN_SCORE) -> dict[int, Match]:
-    """The best fuzzy match of each of ``segments`` that has one, by segment index."""
-    fuzzy = tm.lookup_fuzzy([s.text for s in segments], src_lang, tgt_lang, min_score=min_score)
+def suggest_fuzzy(tm: TranslationMemory, segments: Sequence[Segment], keys: Sequence[str], src_lang: str,
+                  tgt_lang: str, *, min_score: float = DEFAULT_MIN_SCORE) -> dict[int, Match]:
+    """The best fuzzy match of each of ``segments`` (``keys``: their text hashes) that has one,
+    by segment index."""
+    fuzzy = tm.lookup_fuzzy([s.text for s in segments], src_lang, tgt_lang, min_score=min_score, hashes=keys)
     return {s.index: _fuzzy_match(m) for s in segments if (m := fuzzy.get(s.text)) is not None}
 
 

@@ -110,11 +110,13 @@ class MemoryLookup:
         limit: int = 5,
         prev_source: str | None = None,
         next_source: str | None = None,
+        source_hash: str | None = None,
     ) -> list[FuzzyMatch]:
         """The units whose source best matches ``text``, best first, scoring >= ``min_score``.
 
         With ``prev_source``/``next_source`` (the neighbouring segments), an identical source
         recorded in the same context scores 101 and ranks first. Rejected units never match.
+        ``source_hash``: ``text``'s :func:`text_hash`, if the caller has it already.
         """
         from .store import _UNIT_COLUMNS, _unit
 
@@ -132,7 +134,7 @@ class MemoryLookup:
                 ids.update(self._tail_candidates(query, src, tgt, lo, hi, min_score, index))
             exact = self.conn.execute(
                 "SELECT id FROM units WHERE src_lang = ? AND tgt_lang = ? AND source_hash = ?",
-                (src, tgt, text_hash(query)),
+                (src, tgt, source_hash or text_hash(query)),
             ).fetchall()
             ids.update(r[0] for r in exact)
         if not ids:
@@ -186,13 +188,18 @@ class MemoryLookup:
         tgt_lang: str,
         *,
         min_score: float = DEFAULT_MIN_SCORE,
+        hashes: Iterable[str] | None = None,
     ) -> dict[str, FuzzyMatch]:
-        """The best fuzzy match (>= ``min_score``) of each source that has one, keyed by source."""
+        """The best fuzzy match (>= ``min_score``) of each source that has one, keyed by source.
+        ``hashes``: the sources' :func:`text_hash` values, in order, if the caller has them."""
         found = {}
+        sources = list(sources)
+        keys = dict(zip(sources, hashes if hashes is not None else [None] * len(sources)))
         self._pairs_now = self.language_pairs()  # one scan for all the sources, not one each
         try:
-            for source in dict.fromkeys(sources):
-                best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1)
+            for source, key in keys.items():
+                best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1,
+                                         source_hash=key)
                 if best:
                     found[source] = best[0]
         finally:
