@@ -202,6 +202,7 @@ def translate_job(
         # is needed they are looked up while it translates, not before, and written with each
         # segment's translation. Nothing the model makes is stored before they are looked up.
         later = job.reuse and job.fuzzy_reuse is None and engine is not None
+        # 1. Plan, and save each document with what the plan knows.
         docs = [_plan_document(d, tm, hits, job, suggest=not later) for d in documents]
         # Each distinct (normalised) source goes to the model once; its unit carries the context
         # of its first occurrence and is linked to every document (and repeat) that has it.
@@ -213,7 +214,7 @@ def translate_job(
         writer = InOrderWriter(tm, docs, made)
         model_id = None
         try:
-            if todo:
+            if todo:  # 2. Translate the misses; 3. store each batch as document order allows.
                 engine = engine or translator()
                 model_id = engine.model_id
                 _translate_misses(tm, engine, docs, todo, writer, job, later=later)
@@ -232,7 +233,7 @@ def translate_job(
         close = getattr(engine, "close", None)
         if job.close_engine and callable(close):
             close()
-    results = [_document_result(doc, made, model_id, started) for doc in docs]
+    results = [_document_result(doc, made, model_id, started) for doc in docs]  # 4. Assemble.
     return JobResult(results, time.perf_counter() - started, len(todo), model_id)
 
 
