@@ -18,6 +18,7 @@ from importlib import import_module
 # the pipeline's and the segmenter's imports (issue 8: start-up).
 _EXPORTS = {
     "Document": ".records",
+    "JobOptions": ".job",
     "Segment": ".records",
     "Segmenter": ".segment",
     "TmtoolError": ".errors",
@@ -35,7 +36,7 @@ _EXPORTS = {
     "translate_document": ".pipeline",
 }
 __all__ = [
-    "Document", "Segment", "Segmenter", "TmtoolError", "TranslateResult", "SQLiteMemory",
+    "Document", "JobOptions", "Segment", "Segmenter", "TmtoolError", "TranslateResult", "SQLiteMemory",
     "TranslationUnit", "Translator", "get_translator", "open_memory", "segment_text", "translate_document",
     "open_document", "pretranslate", "import_file", "export",
 ]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import InputError, TmtoolError, UsageError
-from .memory import SQLiteMemory
+from .job import JobOptions
+from .memory import TranslationMemory
 from .pipeline import JobResult, SourceDocument, translate_job
 from .segment import Segmenter
 from .textio import read_text_and_bom
@@ -109,23 +110,16 @@ def read_documents(
 
 def translate_documents(
     documents: Sequence[LoadedDocument],
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     translator: Callable[[], Translator],
-    *,
-    src_lang: str = "id",
-    tgt_lang: str = "en",
-    reuse: bool = True,
-    fuzzy_reuse: int | None = None,
-    batch_size: int | None = None,
-    max_batch_tokens: int | None = None,
-    author: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    options: JobOptions | None = None,
+    **settings,
 ) -> JobResult:
     """Translate ``documents`` through ``tm`` as one job, storing each as its own document:
     :func:`tmtool.pipeline.translate_job`, whose one-document case ``translate`` runs, so both
-    keep the same guarantees. If ``translator()`` returns an object with a ``close()`` (a pool
-    of Ray actors), it is closed at the end, on an error or Ctrl-C too.
+    keep the same guarantees. ``options`` and the keyword ``settings`` are the job's
+    (:class:`~tmtool.job.JobOptions`). If ``translator()`` returns an object with a ``close()``
+    (a pool of Ray actors), it is closed at the end, on an error or Ctrl-C too.
     """
-    return translate_job(documents, tm, translator, src_lang=src_lang, tgt_lang=tgt_lang, reuse=reuse,
-                         fuzzy_reuse=fuzzy_reuse, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
-                         author=author, progress=progress, close_engine=True)
+    job = replace(JobOptions.of(options, settings), close_engine=True)
+    return translate_job(documents, tm, translator, job)

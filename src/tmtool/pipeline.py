@@ -1,4 +1,8 @@
-"""translate(): segment a text, reuse the memory, translate the misses, store, rebuild."""
+"""translate(): segment a text, plan its reuse, translate the misses, store each batch, assemble.
+
+The reuse policy is :mod:`tmtool.reuse`; the job's records (options, documents, the in-order
+writer) are :mod:`tmtool.job`; the memory (:mod:`tmtool.memory`) only answers queries and stores.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from dataclasses import dataclass, field, replace
 
 from .background import Background as _Background
 from .errors import InputError
-from .memory import SQLiteMemory, text_hash
-from .memory.lookup import plain_target
+from .job import InOrderWriter, JobOptions, PlannedDocument, SourceDocument
+from .memory import SegmentLink, TranslationMemory
 from .records import Segment, TranslationUnit, cut_short
+from .reuse import MODEL, Match, ReusePlan, plain_target, plan_reuse, suggest_fuzzy
 from .segment import Segmenter
 from .translate import Translator
 from .translate.base import CutNote, SplitNote
@@ -24,9 +29,11 @@ class SegmentResult:
     segment: Segment
     target: str
     origin: str  # "tm": reused from the memory; "mt": produced by the model in this run
-    match: int | None  # 101 context, 100 exact, a fuzzy score (--fuzzy-reuse), None for the model
+    # As the segments table records it: 101 context, 100 exact, a fuzzy score (--fuzzy-reuse),
+    # 0 (``reuse.MODEL``) the model made the unit.
+    match: int
     unit: TranslationUnit  # as the memory holds it: its real status, origin and props
-    fuzzy: tuple[int, int] | None = None  # the best memory match found: (score, tu_id)
+    fuzzy: Match | None = None  # the best memory match found (for a fuzzy reuse: the match, not the unit made)
     own: bool = False  # origin "tm": the reused unit is this document's own earlier MT
     cut: int | None = None  # the model stopped at this output limit (tokens) mid-sentence
 
@@ -85,23 +92,6 @@ def rebuild(text: str, segments: list[Segment], targets: list[str]) -> str:
 
 
 @dataclass
-class SourceDocument:
-    """One document of a translation job: its name in the memory, its text and its segments."""
-
-    name: str
-    text: str
-    segments: list[Segment]
-    keys: list[str] = field(default_factory=list)  # text_hash of each segment (made when empty)
-    # The props of the unit stored for a segment the model translated, beyond the pipeline's own
-    # (the inline codes of a CAT file's segment, issue 18).
-    unit_props: Callable[[Segment], dict] | None = None
-
-    def __post_init__(self) -> None:
-        if not self.keys:
-            self.keys = [text_hash(s.text) for s in self.segments]
-
-
-@dataclass
 class JobResult:
     """What a translation job did: one result per document, in the order given."""
 
@@ -137,170 +127,156 @@ class JobResult:
 
 def translate_document(
     text: str,
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     translator: Callable[[], Translator],
     *,
     name: str,
-    src_lang: str = "id",
-    tgt_lang: str = "en",
     segmenter: Segmenter | None = None,
-    reuse: bool = True,
-    fuzzy_reuse: int | None = None,
-    batch_size: int | None = None,
-    max_batch_tokens: int | None = None,
-    author: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
     unit_props: Callable[[Segment], dict] | None = None,
+    options: JobOptions | None = None,
+    **settings,
 ) -> TranslateResult:
     """Translate ``text`` through the memory ``tm`` and store it as document ``name``.
 
-    The one-document case of :func:`translate_job`: ``translator`` is called only if some
-    segment is not in the memory, so a fully reused document never loads a model. The new units
-    are committed in document order as the model returns them (see ``WINDOW``): an interrupted run
-    keeps what was committed, Ctrl-C every finished batch, and the next run only translates the
-    rest. Context (101) and exact matches are
-    reused; other segments get their best fuzzy match as a suggestion, reused instead of the
-    model when it scores at least ``fuzzy_reuse``. ``unit_props`` gives the props of the unit
-    stored for a segment the model translated (the inline codes of a CAT file's segment, issue 18).
+    The one-document case of :func:`translate_job` (which says the order of the steps and what
+    an interrupted run keeps); ``options`` and the keyword ``settings`` (any :class:`JobOptions`
+    field: ``src_lang``, ``fuzzy_reuse``, ``batch_size`` ...) say how. ``translator`` is called
+    only if some segment is not in the memory, so a fully reused document never loads a model.
+    ``unit_props`` gives the props of the unit stored for a segment the model translated (the
+    inline codes of a CAT file's segment, issue 18).
     """
     segments = (segmenter or Segmenter()).segment(text)
     if not segments:
         raise InputError(f"{name}: nothing to translate (the input is empty or only whitespace)")
-    job = translate_job(
-        [SourceDocument(name, text, segments, unit_props=unit_props)], tm, translator, src_lang=src_lang,
-        tgt_lang=tgt_lang, reuse=reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size,
-        max_batch_tokens=max_batch_tokens, author=author, progress=progress,
-    )
-    return job.documents[0]
-
-
-@dataclass
-class _Doc:
-    """One document of a job while it is translated: where it is stored and what it asks for."""
-
-    source: SourceDocument
-    doc_id: int
-    plan: object  # the memory's ReusePlan, None with reuse off
-    reused: dict[int, tuple[TranslationUnit, int]]  # a unit made from a fuzzy match: id None until stored
-    own: set[int]  # reused units that are this document's own earlier MT
-    firsts: dict[str, Segment]  # each source it sends to the model: its first segment here
-    notes: list[str] = field(default_factory=list)
+    document = SourceDocument(name, text, segments, unit_props=unit_props)
+    return translate_job([document], tm, translator, options, **settings).documents[0]
 
 
 def translate_job(
     documents: Sequence[SourceDocument],
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     translator: Callable[[], Translator],
-    *,
-    src_lang: str = "id",
-    tgt_lang: str = "en",
-    reuse: bool = True,
-    fuzzy_reuse: int | None = None,
-    batch_size: int | None = None,
-    max_batch_tokens: int | None = None,
-    author: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    close_engine: bool = False,
+    options: JobOptions | None = None,
+    **settings,
 ) -> JobResult:
     """Translate ``documents`` through ``tm`` as one job, storing each as its own document.
 
-    The memory is asked once for every distinct sentence of every document; each source it lacks
-    goes to the engine once, whatever number of documents repeat it, in length-sorted batches
-    inside windows of ``WINDOW`` sources in document order (the job's documents, then their
-    segments). ``translator`` is called only if something is missing, and (without
-    ``fuzzy_reuse``, whose plan may answer everything) before anything is stored, so a model that
-    cannot load leaves the memory as it was. New units (the model's and, with ``fuzzy_reuse``,
-    those made from fuzzy matches) get their ids in document order (issue 20: unit N is segment
-    #N of a new document): each is committed, in one transaction with its links to every document
-    that asked for it, once every earlier new unit is. An interrupted job keeps what was
-    committed (Ctrl-C: every finished batch) and a rerun translates only what is missing. With ``close_engine``, an engine with
-    a ``close()`` (a pool of Ray actors) is closed at the end, on an error or Ctrl-C too.
+    ``options`` (with the keyword ``settings`` on top, see :class:`JobOptions`) say how. The
+    steps, in order:
+
+    1. **Plan**: the memory is asked once for every distinct sentence of every document (exact
+       matches), then per document for context and fuzzy matches (:func:`tmtool.reuse.plan_reuse`).
+       Each document is saved with its segments in one transaction, every row written once with
+       what the plan knows (the unit reused, its match, own earlier MT, the fuzzy suggestion).
+    2. **Translate the misses**: each source the memory lacks goes to the engine once, whatever
+       number of documents repeat it, in length-sorted batches inside windows of ``WINDOW``
+       sources in document order. Without ``fuzzy_reuse`` the fuzzy suggestions are looked up
+       meanwhile, while the engine works in its thread.
+    3. **Store each batch**: new units (the model's and, with ``fuzzy_reuse``, those made from
+       fuzzy matches) get their ids in document order (issue 20: unit N is segment #N of a new
+       document); each is committed, in one transaction with the one update of every segment row
+       that asked for it, once every earlier new unit is.
+    4. **Assemble** each document from what the memory holds.
+
+    ``translator`` is called only if something is missing, and (without ``fuzzy_reuse``, whose
+    plan may answer everything) before anything is stored, so a model that cannot load leaves the
+    memory as it was. An interrupted job keeps what was committed (Ctrl-C: every finished batch)
+    and a rerun translates only what is missing. With ``close_engine``, an engine with a
+    ``close()`` (a pool of Ray actors) is closed at the end, on an error or Ctrl-C too.
     """
+    job = JobOptions.of(options, settings)
     started = time.perf_counter()
     names = [d.name for d in documents]
     if len(set(names)) != len(names):
         raise InputError("two documents of one job have the same name; translate them in separate runs")
-    distinct = dict.fromkeys(s.text for d in documents for s in d.segments)
-    hits = tm.lookup_exact(distinct, src_lang, tgt_lang) if reuse else {}
+    distinct = {s.text: k for d in documents for s, k in zip(d.segments, d.keys)}
+    hits = tm.lookup_exact(distinct, job.src_lang, job.tgt_lang, hashes=distinct.values()) if job.reuse else {}
     engine = None
     try:
-        if fuzzy_reuse is None and any(t not in hits for t in distinct):
+        if job.fuzzy_reuse is None and any(t not in hits for t in distinct):
             # The model will be needed: load it before anything is stored, so that a model that
             # cannot load leaves no document of untranslated segments behind. (With --fuzzy-reuse
             # the plan may still answer everything; the model then loads only if it does not.)
             engine = translator()
         # Without --fuzzy-reuse the fuzzy matches are only suggestions for review: when the model
-        # is needed they are looked up while it translates, not before. Nothing the model makes
-        # is stored before they are, so they are the same either way.
-        later = reuse and fuzzy_reuse is None and engine is not None
-        docs = [_store(d, tm, hits, src_lang, tgt_lang, reuse, fuzzy_reuse, author, suggest=not later)
-                for d in documents]
+        # is needed they are looked up while it translates, not before, and written with each
+        # segment's translation. Nothing the model makes is stored before they are looked up.
+        later = job.reuse and job.fuzzy_reuse is None and engine is not None
+        # 1. Plan, and save each document with what the plan knows.
+        docs = [_plan_document(d, tm, hits, job, suggest=not later) for d in documents]
         # Each distinct (normalised) source goes to the model once; its unit carries the context
         # of its first occurrence and is linked to every document (and repeat) that has it.
-        todo: dict[str, tuple[_Doc, Segment]] = {}
+        todo: dict[str, tuple[PlannedDocument, Segment]] = {}
         for doc in docs:
             for key, seg in doc.firsts.items():
                 todo.setdefault(key, (doc, seg))
         made: dict[str, TranslationUnit] = {}
-        writer = _InOrder(tm, docs, made)
+        writer = InOrderWriter(tm, docs, made)
         model_id = None
         try:
-            if todo:
+            if todo:  # 2. Translate the misses; 3. store each batch as document order allows.
                 engine = engine or translator()
                 model_id = engine.model_id
-                _translate_misses(tm, engine, docs, todo, writer, later=later, src_lang=src_lang,
-                                  tgt_lang=tgt_lang, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
-                                  author=author, progress=progress)
+                _translate_misses(tm, engine, docs, todo, writer, job, later=later)
         except BaseException:
             # Interrupted: keep every finished translation (still in document order where it can
-            # be), so the next run translates only the rest. The error that stopped the run is
-            # the one to report.
+            # be) and the suggestions looked up, so the next run translates only the rest. The
+            # error that stopped the run is the one to report.
             try:
                 writer.commit(everything=True)
+                writer.record_pending_suggestions()
             except Exception:  # noqa: BLE001
                 pass
             raise
         writer.commit(everything=True)
     finally:
         close = getattr(engine, "close", None)
-        if close_engine and callable(close):
+        if job.close_engine and callable(close):
             close()
-    results = [_document_result(doc, made, model_id, started) for doc in docs]
+    results = [_document_result(doc, made, model_id, started) for doc in docs]  # 4. Assemble.
     return JobResult(results, time.perf_counter() - started, len(todo), model_id)
 
 
-def _store(d: SourceDocument, tm, hits, src_lang, tgt_lang, reuse, fuzzy_reuse, author, *, suggest) -> _Doc:
-    """Store document ``d``, link the segments the memory answers and say what it still needs."""
+def _plan_document(d: SourceDocument, tm: TranslationMemory, hits: dict[str, TranslationUnit],
+                   job: JobOptions, *, suggest: bool) -> PlannedDocument:
+    """Plan document ``d``'s reuse and save it, each segment row written once with what the plan
+    knows; say what it still needs from the model."""
     # What this document's last run linked: a reused unit among them that the model made is
     # the document's own earlier MT, not a TM match of other work (issue 14).
     before = tm.document_units(d.name)
-    doc_id = tm.save_document(d.name, d.text, d.segments, src_lang, tgt_lang, hashes=d.keys)
-    # The units made from fuzzy matches (--fuzzy-reuse) come back unstored (id None): they are
-    # stored in document order with the model's. The memory's own units are linked now.
-    plan = tm.plan_reuse(doc_id, d.segments, src_lang, tgt_lang, hits, fuzzy_reuse=fuzzy_reuse,
-                         author=author, suggest=suggest, store=False) if reuse else None
-    reused = plan.reused if plan else {}
-    _link_reused(tm, doc_id, d.segments, d.keys, {i: r for i, r in reused.items() if r[0].id is not None})
-    own = {u.id for u, score in reused.values() if score >= 100 and u.origin == "mt" and u.id in before}
-    if own:
-        tm.mark_own_mt(doc_id, own)
+    plan = ReusePlan()
+    if job.reuse:
+        plan = plan_reuse(tm, d.segments, d.keys, job.src_lang, job.tgt_lang, hits,
+                          fuzzy_reuse=job.fuzzy_reuse, author=job.author, suggest=suggest)
+    own = {m.tu_id for m in plan.reused.values()
+           if m.score >= 100 and m.unit.origin == "mt" and m.tu_id in before}
+    links = {}
+    for s in d.segments:
+        m, found = plan.reused.get(s.index), plan.suggestions.get(s.index)
+        linked = m is not None and m.tu_id is not None  # a unit made from a fuzzy match: stored later
+        links[s.index] = SegmentLink(
+            tu_id=m.tu_id if linked else None, match=m.score if linked else None,
+            own_mt=linked and m.tu_id in own and m.score > 0,
+            fuzzy_tu_id=found.tu_id if found else None, fuzzy_score=found.score if found else None,
+        )
+    doc_id = tm.save_document(d.name, d.text, d.segments, job.src_lang, job.tgt_lang, hashes=d.keys, links=links)
     firsts: dict[str, Segment] = {}
     for s, key in zip(d.segments, d.keys):
-        if s.index not in reused:
+        if s.index not in plan.reused:
             firsts.setdefault(key, s)
-    return _Doc(d, doc_id, plan, reused, own, firsts)
+    return PlannedDocument(d, doc_id, plan, own, firsts)
 
 
-def _translate_misses(tm, engine: Translator, docs: list[_Doc], todo: dict[str, tuple[_Doc, Segment]],
-                      writer: _InOrder, *, later: bool, src_lang: str, tgt_lang: str,
-                      batch_size, max_batch_tokens, author, progress) -> None:
+def _translate_misses(tm: TranslationMemory, engine: Translator, docs: list[PlannedDocument],
+                      todo: dict[str, tuple[PlannedDocument, Segment]], writer: InOrderWriter,
+                      job: JobOptions, *, later: bool) -> None:
     """Send every source in ``todo`` (in document order) to ``engine`` and hand each unit to
     ``writer`` as it comes back; it commits what document order allows after each batch."""
     keys = list(todo)
     done_count = 0
-    if progress:
-        progress(0, len(keys))
-    batches = _in_windows(engine, [todo[k][1].text for k in keys], batch_size, max_batch_tokens)
+    if job.progress:
+        job.progress(0, len(keys))
+    batches = _in_windows(engine, [todo[k][1].text for k in keys], job.batch_size, job.max_batch_tokens)
     if later:
         # The engine runs in a thread (CTranslate2 and torch release the GIL while they compute;
         # Ray actors run elsewhere); this one meanwhile looks up the suggestions, then stores
@@ -309,16 +285,15 @@ def _translate_misses(tm, engine: Translator, docs: list[_Doc], todo: dict[str, 
     try:
         if later:
             for doc in docs:
-                _suggest(tm, doc.plan, doc.doc_id, doc.source.segments, src_lang, tgt_lang)
+                unanswered = [(s, k) for s, k in zip(doc.source.segments, doc.source.keys)
+                              if s.index not in doc.plan.reused]
+                doc.plan.suggestions.update(suggest_fuzzy(tm, [s for s, _ in unanswered], [k for _, k in unanswered],
+                                                          job.src_lang, job.tgt_lang))
         for done, batch_notes in batches:
             cut_now = {n.index: n.limit for n in batch_notes if isinstance(n, CutNote)}
-            units = [
-                _mt_unit(todo[keys[i]][1], target, todo[keys[i]][0].source.segments, engine.model_id,
-                         src_lang, tgt_lang, author, cut_now.get(i))
-                for i, target in done
-            ]
-            for (i, _), unit in zip(done, units):
+            for i, target in done:
                 doc, seg = todo[keys[i]]
+                unit = _mt_unit(seg, target, doc.source.segments, engine.model_id, job, cut_now.get(i))
                 if doc.source.unit_props is not None:
                     unit.props = {**unit.props, **doc.source.unit_props(seg)}
                 writer.ready(("mt", keys[i]), unit)
@@ -331,78 +306,10 @@ def _translate_misses(tm, engine: Translator, docs: list[_Doc], todo: dict[str, 
                             f"the model's limit of {n.limit}: translated in {n.pieces} pieces"
                         )
             done_count += len(done)
-            if progress:
-                progress(done_count, len(keys))
+            if job.progress:
+                job.progress(done_count, len(keys))
     finally:
         batches.close()  # a thread: stopped after its current batch; a generator: closed
-
-
-class _InOrder:
-    """Stores the new units of a job in document order (issue 20: unit N is segment #N of a new
-    document): a unit ready to store waits for every earlier new unit.
-
-    A slot is ``("mt", source hash)`` for a unit the model makes (one per distinct source of the
-    job, linked to every document that sends it) or ``("fuzzy", document index, source hash)``
-    for one made from a fuzzy match. Each commit is one transaction that stores the units, links
-    their segments and reads them back: a unit already stored with this source and target comes
-    back as it is (perhaps rejected, or approved), so the output reports what the memory holds.
-    """
-
-    def __init__(self, tm: SQLiteMemory, docs: list[_Doc], made: dict[str, TranslationUnit]):
-        self.tm, self.docs, self.made = tm, docs, made  # made: the model's units, by source hash
-        self.wanted: dict[str, list[_Doc]] = {}  # source hash -> the documents that send it
-        self.slots: list[tuple] = []
-        self.waiting: dict[tuple, TranslationUnit] = {}
-        self.stored = 0  # self.slots[:stored] are stored (or were given up on an interruption)
-        placed: set[tuple] = set()
-        for n, doc in enumerate(docs):
-            fuzzy = {doc.source.keys[i]: unit for i, (unit, _) in doc.reused.items() if unit.id is None}
-            for key in doc.firsts:
-                self.wanted.setdefault(key, []).append(doc)
-            for key in doc.source.keys:
-                slot = ("mt", key) if key in doc.firsts else ("fuzzy", n, key) if key in fuzzy else None
-                if slot is not None and slot not in placed:
-                    placed.add(slot)
-                    self.slots.append(slot)
-                    if slot[0] == "fuzzy":
-                        self.waiting[slot] = fuzzy[key]
-
-    def ready(self, slot: tuple, unit: TranslationUnit) -> None:
-        """``unit`` is the new unit of ``slot``."""
-        self.waiting[slot] = unit
-
-    def commit(self, everything: bool = False) -> None:
-        """Store the ready units that no earlier unit waits for (``everything``: all ready ones)."""
-        upto = self.stored
-        while upto < len(self.slots) and self.slots[upto] in self.waiting:
-            upto += 1
-        if everything:
-            upto = len(self.slots)
-        batch = [(slot, self.waiting.pop(slot)) for slot in self.slots[self.stored : upto] if slot in self.waiting]
-        self.stored = upto
-        if not batch:
-            return
-        with self.tm.atomic():
-            ids = self.tm.add_units([unit for _, unit in batch])
-            stored = self.tm.get_units(ids)
-            links: dict[tuple[int, int], dict[str, int]] = {}  # (doc_id, score) -> {source hash: unit id}
-            for (slot, _), tu_id in zip(batch, ids):
-                if slot[0] == "mt":
-                    self.made[slot[1]] = stored[tu_id]
-                    for doc in self.wanted[slot[1]]:
-                        links.setdefault((doc.doc_id, 0), {})[slot[1]] = tu_id  # 0: the model made it
-                else:
-                    doc, key = self.docs[slot[1]], slot[2]
-                    scores = set()
-                    for i, (unit, score) in list(doc.reused.items()):
-                        if unit.id is None and doc.source.keys[i] == key:
-                            doc.reused[i] = (stored[tu_id], score)
-                            scores.add(score)
-                    # The segments of one source share its fuzzy match, hence its score.
-                    links.setdefault((doc.doc_id, max(scores)), {})[key] = tu_id
-            # One statement per document and score links all its repeats of each source.
-            for (doc_id, score), by_source in links.items():
-                self.tm.link_sources(doc_id, by_source, match=score)
 
 
 #: Sources handed to the engine at a time, in document order: it sorts each window by length
@@ -422,22 +329,22 @@ def _in_windows(engine: Translator, texts: list[str], batch_size: int | None,
             yield ([(start + i, t) for i, t in done], [replace(n, index=start + n.index) for n in notes])
 
 
-def _document_result(doc: _Doc, made: dict[str, TranslationUnit], model_id: str | None,
+def _document_result(doc: PlannedDocument, made: dict[str, TranslationUnit], model_id: str | None,
                      started: float) -> TranslateResult:
     """What ``doc``'s segments got, as the memory holds it, with its notes and warnings."""
     d, plan = doc.source, doc.plan
     results = []
     for s, key in zip(d.segments, d.keys):
-        best = plan.best.get(s.index) if plan else None
-        if s.index in doc.reused:
-            unit, score = doc.reused[s.index]  # (a fuzzy-made unit: as stored by the writer)
-            results.append(SegmentResult(s, plain_target(unit), "tm", score, unit, best,
-                                         own=unit.id in doc.own, cut=cut_short(unit)))
+        best = plan.best(s.index)
+        if s.index in plan.reused:
+            m = plan.reused[s.index]  # (a fuzzy-made unit: as stored by the writer)
+            results.append(SegmentResult(s, plain_target(m.unit), "tm", m.score, m.unit, best,
+                                         own=m.tu_id in doc.own, cut=cut_short(m.unit)))
         else:
             unit = made[key]
             # Cut short as the memory holds it: the new unit carries the mark; a unit already
             # stored with this very text is reported as it is.
-            results.append(SegmentResult(s, plain_target(unit), "mt", None, unit, best, cut=cut_short(unit)))
+            results.append(SegmentResult(s, plain_target(unit), "mt", MODEL, unit, best, cut=cut_short(unit)))
     return TranslateResult(
         document=d.name,
         text=rebuild(d.text, d.segments, [r.document_text for r in results]),
@@ -488,58 +395,12 @@ def _rejected_warnings(results: list[SegmentResult], name: str) -> list[str]:
     ]
 
 
-def _suggest(tm, plan, doc_id: int, segments: list[Segment], src_lang: str, tgt_lang: str) -> None:
-    """Record the best fuzzy match of each segment the memory did not answer, as ``plan_reuse``
-    does with ``suggest=True``."""
-    found = tm.suggest_fuzzy(doc_id, [s for s in segments if s.index not in plan.reused], src_lang, tgt_lang)
-    plan.suggestions.update(found)
-    for i, (tu_id, score) in found.items():
-        plan.best[i] = (score, tu_id)
-
-
-def _link_reused(
-    tm: SQLiteMemory,
-    doc_id: int,
-    segments: list[Segment],
-    keys: list[str],
-    reused: dict[int, tuple[TranslationUnit, int]],
-) -> None:
-    """Link the segments the memory answered, recording the match score (for TM leverage).
-
-    The segments of one source usually share a unit and score: they are linked by source in one
-    statement. The exceptions (a context match at one position, an exact one elsewhere) are
-    linked one by one first, so the statement by source leaves them alone.
-    """
-    from collections import Counter
-
-    by_key: dict[str, list[int]] = {}
-    for s, key in zip(segments, keys):
-        by_key.setdefault(key, []).append(s.index)
-    by_source: dict[int, dict[str, int]] = {}  # score -> {source hash: unit id}
-    single: dict[int, tuple[TranslationUnit, int]] = {}
-    for key, indices in by_key.items():
-        hits = {i: reused[i] for i in indices if i in reused}
-        if len(hits) < len(indices):  # some go to the model: link the reused ones one by one
-            single.update(hits)
-            continue
-        (common, _), = Counter((u.id, score) for u, score in hits.values()).most_common(1)
-        by_source.setdefault(common[1], {})[key] = common[0]
-        single.update({i: h for i, h in hits.items() if (h[0].id, h[1]) != common})
-    with tm.atomic():
-        tm.link_segments(doc_id, {i: u.id for i, (u, _) in single.items()},
-                         {i: score for i, (_, score) in single.items()})
-        for score, links in by_source.items():
-            tm.link_sources(doc_id, links, match=score)
-
-
 def _mt_unit(
     seg: Segment,
     target: str,
     segments: list[Segment],
     model: str,
-    src_lang: str,
-    tgt_lang: str,
-    author: str | None,
+    job: JobOptions,
     cut: int | None = None,
 ) -> TranslationUnit:
     # Context is the previous and next segment of the document, as CAT tools record it.
@@ -549,12 +410,12 @@ def _mt_unit(
         id=None,
         source=seg.text,
         target=target,
-        src_lang=src_lang,
-        tgt_lang=tgt_lang,
+        src_lang=job.src_lang,
+        tgt_lang=job.tgt_lang,
         origin="mt",
         status="draft",
         model=model,
-        author=author,
+        author=job.author,
         prev_source=prev.text if prev else None,
         next_source=nxt.text if nxt else None,
         # Stopped at the output limit: marked so that every view says so and translate does

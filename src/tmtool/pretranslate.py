@@ -20,7 +20,8 @@ from .formats.codes import (
     Placed, has_letters, kinds_ok, map_target, partner, place_codes, strip_for_model, trim_edges,
 )
 from .inline import MARK_BASE, _MARKS, marker, strip_markers
-from .memory import SQLiteMemory
+from .job import JobOptions
+from .memory import TranslationMemory
 from .pipeline import rebuild, translate_document
 from .records import Segment
 from .segment import Segmenter
@@ -65,30 +66,26 @@ class _Piece:
 
 def pretranslate(
     doc: CatDocument,
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     translator: Callable[[], Translator],
+    options: JobOptions | None = None,
     *,
     name: str | None = None,
-    src_lang: str = "id",
-    tgt_lang: str = "en",
     segmenter: Segmenter | None = None,
-    reuse: bool = True,
-    fuzzy_reuse: int | None = None,
-    batch_size: int | None = None,
-    max_batch_tokens: int | None = None,
-    author: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    **settings,
 ) -> PretranslateResult:
     """Fill the targets of ``doc`` (from :func:`~tmtool.formats.catdoc.open_document`) from the
     memory ``tm`` and the model; the result holds the file's new bytes.
 
     ``translator`` is called only when the memory does not answer every segment. The segments
     are stored as document ``name`` (default: the file's name) with their units, as
-    ``translate_document`` stores a text.
+    ``translate_document`` stores a text; ``options`` and the keyword ``settings`` are the job's
+    (:class:`~tmtool.job.JobOptions`: languages, reuse, batching, author, progress).
     """
+    job = JobOptions.of(options, settings)
     started = time.perf_counter()
     name = name or doc.name
-    doc.target_language = tgt_lang  # for a file that names none (XLIFF 2 trgLang)
+    doc.target_language = job.tgt_lang  # for a file that names none (XLIFF 2 trgLang)
     segmenter = segmenter or Segmenter()
     pieces = [p for i, s in enumerate(doc.segments) for p in _split(i, s, segmenter)]
     work = [p for p in pieces if has_letters(p.body)]  # numbers alone are copied
@@ -106,9 +103,7 @@ def pretranslate(
             return engine_box[0]
 
         outcome = translate_document(
-            text, tm, load, name=name, src_lang=src_lang, tgt_lang=tgt_lang, segmenter=_Given(segs),
-            reuse=reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
-            author=author, progress=progress,
+            text, tm, load, name=name, segmenter=_Given(segs), options=job,
             unit_props=lambda s: _codes_props(by_source.get(s.text) or []),
         )
         guessed_mt = engine_box[0].guessed if engine_box else set()
@@ -270,12 +265,13 @@ def _fill(tm, p: _Piece, r, guessed_mt: set[str]) -> Fill:
         how = "mt"
         placed.guessed = placed.guessed or p.body in guessed_mt
     else:
-        how = "context" if r.match == 101 else "exact" if (r.match or 0) >= 100 else "fuzzy"
+        how = "context" if r.match == 101 else "exact" if r.match >= 100 else "fuzzy"
     alts = []
-    if r.fuzzy and r.fuzzy[0] < 100 and how in ("mt", "fuzzy"):
-        unit = tm.get_unit(r.fuzzy[1])
+    if r.fuzzy and r.fuzzy.score < 100 and how in ("mt", "fuzzy"):
+        unit = tm.get_unit(r.fuzzy.tu_id)
         alt = map_target(unit, p.body, p.codes) if p.codes else Placed(strip_markers(unit.target))
-        alts.append(Alt(r.fuzzy[0], strip_markers(unit.source), _owner_text(p, alt.text),
+        alts.append(Alt(r.fuzzy.score, strip_markers(unit.source), _owner_text(p, alt.text),
                         f"tmtool-tm:{unit.id}"))
-    return Fill(placed.text, how, r.match, r.unit.status, r.unit.origin, placed.guessed,
+    score = None if how == "mt" else r.match  # a fill's TM score: none for the model's
+    return Fill(placed.text, how, score, r.unit.status, r.unit.origin, placed.guessed,
                 r.cut is not None, r.unit.model, r.unit.id, alts)

@@ -17,8 +17,7 @@ from . import echo, open_tm
 
 
 def pretranslate_file(ctx, fmt: str, input_path: str, output: str, *, out_format: str, doc_name,
-                      loader, reuse: bool, fuzzy_reuse, batch_size, max_batch_tokens, source_lang,
-                      target_lang, author, encoding, segmenter, progress) -> None:
+                      loader, options, encoding, segmenter, progress) -> None:
     """Read, pre-translate and write one CAT file; the summary goes to stderr."""
     from ..formats.catdoc import open_document
     from ..pretranslate import pretranslate
@@ -30,16 +29,13 @@ def pretranslate_file(ctx, fmt: str, input_path: str, output: str, *, out_format
     name = doc_name or ("stdin" if input_path == "-" else Path(input_path).name)
     doc = open_document(data, name if input_path != "-" else "<stdin>", fmt, encoding)
     with open_tm(ctx, create=True) as tm, progress:
-        result = pretranslate(doc, tm, loader, name=name, src_lang=source_lang, tgt_lang=target_lang,
-                              segmenter=segmenter, reuse=reuse, fuzzy_reuse=fuzzy_reuse,
-                              batch_size=batch_size, max_batch_tokens=max_batch_tokens, author=author,
-                              progress=progress)
+        result = pretranslate(doc, tm, loader, options, name=name, segmenter=segmenter)
     _write_bytes(output, result.data)
     for note in result.notes:
         echo(f"note: {note}", err=True)
     for warning in result.warnings:
         echo(f"warning: {warning}", err=True)
-    echo(summary(result, source_lang, target_lang), err=True)
+    echo(summary(result, options.src_lang, options.tgt_lang), err=True)
 
 
 def summary(r, source_lang: str, target_lang: str) -> str:

@@ -107,8 +107,7 @@ def translate(
 
     if (cat := cat_format(input_path, format_in)) is not None:
         return _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, compute_type,
-                             device, beams, batch_size, max_batch_tokens, threads, shortlist, output_tokens,
-                             no_reuse, fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev)
+                             device, beams, threads, shortlist, output_tokens, encoding, srx, abbrev)
     text, bom = read_text_and_bom(input_path, encoding)
     name = doc_name or ("stdin" if input_path == "-" else Path(input_path).name)
     if not text.strip():
@@ -142,12 +141,8 @@ def translate(
         engine = load()
         translator = lambda: engine  # noqa: E731
     with open_tm(ctx, create=True) as tm, _Progress() as progress:
-        result = translate_document(
-            text, tm, translator, name=name, src_lang=source_lang, tgt_lang=target_lang,
-            segmenter=segmenter, reuse=not no_reuse, fuzzy_reuse=fuzzy_reuse, batch_size=batch_size,
-            max_batch_tokens=max_batch_tokens,
-            author=author or current_user(), progress=progress,
-        )
+        result = translate_document(text, tm, translator, name=name, segmenter=segmenter,
+                                    options=job_options(ctx.params, progress))
     rendered = render(result, fmt)
     out_encoding = "utf-8"
     if fmt == "text" and bom:
@@ -166,8 +161,7 @@ def translate(
 
 
 def _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, compute_type, device,
-                  beams, batch_size, max_batch_tokens, threads, shortlist, output_tokens, no_reuse,
-                  fuzzy_reuse, source_lang, target_lang, author, encoding, srx, abbrev):
+                  beams, threads, shortlist, output_tokens, encoding, srx, abbrev):
     """A CAT file (XLIFF, SDLXLIFF, PO): pre-translated and written back in its own format (issue 18)."""
     from ..translate import get_translator
     from .pretranslate import pretranslate_file
@@ -185,11 +179,23 @@ def _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, c
             fixed_output_tokens=output_tokens, notify=lambda message: echo(message, err=True), **extra,
         )
 
+    progress = _Progress()
     pretranslate_file(
-        ctx, cat, input_path, output, out_format=fmt, doc_name=doc_name, loader=load, reuse=not no_reuse,
-        fuzzy_reuse=fuzzy_reuse, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
-        source_lang=source_lang, target_lang=target_lang, author=author or current_user(),
-        encoding=encoding, segmenter=make_segmenter(srx, abbrev), progress=_Progress(),
+        ctx, cat, input_path, output, out_format=fmt, doc_name=doc_name, loader=load,
+        options=job_options(ctx.params, progress), encoding=encoding,
+        segmenter=make_segmenter(srx, abbrev), progress=progress,
+    )
+
+
+def job_options(p: dict, progress=None):
+    """The job's :class:`~tmtool.job.JobOptions` from the translate command's parameters: one
+    place for one-file, many-file and CAT-file translation."""
+    from ..job import JobOptions
+
+    return JobOptions(
+        src_lang=p["source_lang"], tgt_lang=p["target_lang"], reuse=not p["no_reuse"],
+        fuzzy_reuse=p["fuzzy_reuse"], batch_size=p["batch_size"], max_batch_tokens=p["max_batch_tokens"],
+        author=p["author"] or current_user(), progress=progress,
     )
 
 
@@ -204,11 +210,11 @@ def render(result, fmt: str) -> str:
             "source": r.segment.text,
             "target": r.target,
             "origin": r.origin,
-            "match": r.match,
+            "match": r.match if r.origin == "tm" else None,  # the published record: null for the model
             "tu_id": r.unit.id,
             "status": r.unit.status,
             "model": r.unit.model,
-            "fuzzy": {"score": r.fuzzy[0], "tu_id": r.fuzzy[1]} if r.fuzzy else None,
+            "fuzzy": {"score": r.fuzzy.score, "tu_id": r.fuzzy.tu_id} if r.fuzzy else None,
             # issue 14: a reuse of this document's own earlier MT is not a TM match of other
             # work; a translation the model stopped at its output limit is cut short.
             "own_mt": r.own,

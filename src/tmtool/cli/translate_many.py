@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from ..config import current_user, default_model
+from ..config import default_model
 from ..errors import InputError, UsageError
 from ..terminal import plural
 from . import echo, open_tm, write_output
 from .segment import make_segmenter
-from .translate import _Progress, _interactive, render, summary
+from .translate import _Progress, _interactive, job_options, render, summary
 
 #: Output extension for each --format (text keeps the input's own extension).
 EXTENSIONS = {"jsonl": ".jsonl", "tsv": ".tsv"}
@@ -105,11 +105,7 @@ def translate_many(ctx: click.Context, p: dict) -> None:
     if not loaded:
         raise InputError(f"none of the {plural(len(docs), 'document')} could be read; nothing was stored")
     with open_tm(ctx, create=True) as tm, _Progress() as progress:
-        result = translate_documents(
-            loaded, tm, _loader(p), src_lang=p["source_lang"], tgt_lang=p["target_lang"],
-            reuse=not p["no_reuse"], fuzzy_reuse=p["fuzzy_reuse"], batch_size=p["batch_size"],
-            max_batch_tokens=p["max_batch_tokens"], author=p["author"] or current_user(), progress=progress,
-        )
+        result = translate_documents(loaded, tm, _loader(p), job_options(p, progress))
     where = dict(zip((d.path for d in docs), outputs))
     for doc_result, doc in zip(result.documents, loaded):
         # A text document is written as its original was: the same encoding and byte-order mark

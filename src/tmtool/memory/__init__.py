@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .protocol import TranslationMemory
 from .normalize import content_hash, normalize, text_hash
+from .base import SegmentLink
 from .store import Pair, SQLiteMemory
 
 SERVER_SCHEMES = ("postgresql://", "postgres://")
@@ -46,6 +47,6 @@ def memory_exists(location: str | Path) -> bool:
 
 
 __all__ = [
-    "TranslationMemory", "Pair", "SQLiteMemory", "content_hash", "is_server_location", "memory_exists",
+    "TranslationMemory", "Pair", "SQLiteMemory", "SegmentLink", "content_hash", "is_server_location", "memory_exists",
     "normalize", "open_memory", "text_hash",
 ]

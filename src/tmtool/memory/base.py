@@ -10,7 +10,7 @@ two subclasses through the small ``_hooks`` at the end of the class (issue 7).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +44,19 @@ class Pair:
     unit: TranslationUnit | None
 
 
+@dataclass(frozen=True)
+class SegmentLink:
+    """What is known of a segment when its document is saved (see :meth:`SQLStore.save_document`):
+    the unit that answers it, how (``match``: 101 context, 100 exact, < 100 fuzzy, 0 the model),
+    whether that is the document's own earlier MT, and its best fuzzy suggestion."""
+
+    tu_id: int | None = None
+    match: int | None = None
+    own_mt: bool = False
+    fuzzy_tu_id: int | None = None
+    fuzzy_score: int | None = None
+
+
 class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
     """The store methods both back ends share. Subclasses supply ``conn`` (``execute``,
     ``executemany``; rows readable by index and by column name), ``path`` (where the memory is,
@@ -67,17 +80,20 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
     # -- units --------------------------------------------------------------------------
 
     def lookup_exact(
-        self, sources: Iterable[str], src_lang: str, tgt_lang: str
+        self, sources: Iterable[str], src_lang: str, tgt_lang: str, *,
+        hashes: Iterable[str] | None = None,
     ) -> dict[str, TranslationUnit]:
         """The best reusable unit for each source that has one, keyed by source text.
 
         Rejected units are never reused, nor machine drafts the model cut short at its output
         limit (see :func:`~tmtool.records.cut_short`). Among the rest: approved first, then by
-        origin (human, imported, aligned, mt), then the most recently updated.
+        origin (human, imported, aligned, mt), then the most recently updated. ``hashes``: the
+        sources' :func:`text_hash` values, in order, if the caller has them already.
         """
         by_hash: dict[str, list[str]] = {}
-        for s in sources:
-            by_hash.setdefault(text_hash(s), []).append(s)
+        sources = list(sources)
+        for s, h in zip(sources, hashes if hashes is not None else map(text_hash, sources)):
+            by_hash.setdefault(h, []).append(s)
         found: dict[str, TranslationUnit] = {}
         hashes = list(by_hash)
         # Units of any variant of the languages (id, id-ID, in ...), the exact one first.
@@ -147,6 +163,11 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
         ).fetchone()
         return row[0] if row else None
 
+    def unit_ids(self, units: Iterable[TranslationUnit]) -> list[int | None]:
+        """The id of the stored unit with each unit's languages, source and target (None where
+        the memory holds none), whatever its status."""
+        return [self._existing_unit(unit_key(u)) for u in units]
+
     def get_unit(self, tu_id: int) -> TranslationUnit:
         """The unit with id ``tu_id``; :class:`NotFound` if there is none."""
         row = self.conn.execute(f"SELECT {_UNIT_COLUMNS} FROM units WHERE id = ?", (tu_id,)).fetchone()
@@ -179,14 +200,19 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
         src_lang: str,
         tgt_lang: str,
         hashes: Sequence[str] | None = None,
+        links: Mapping[int, SegmentLink] | None = None,
     ) -> int:
-        """Store (or replace) document ``name`` with its segments, not yet linked to units.
+        """Store (or replace) document ``name`` with its segments, in one transaction.
 
-        The caller links them with :meth:`link_segments` as translations are found or made.
-        ``hashes`` are the segments' :func:`text_hash` values, if the caller has them already.
+        ``links`` (by segment index) gives what is already known of a segment: each row is
+        written once with it (issue 15). The caller links the others with :meth:`link_sources`
+        (or :meth:`link_segments`) as their translations are made. ``hashes`` are the segments'
+        :func:`text_hash` values, if the caller has them already.
         """
         if hashes is None:
             hashes = [text_hash(s.text) for s in segments]
+        links = links or {}
+        none = SegmentLink()
         with self.atomic():
             doc_id, existed = self._upsert_document(
                 name, (content_hash(text), src_lang, tgt_lang, text), self._now()
@@ -194,11 +220,14 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
             if existed:
                 self._write("DELETE FROM segments WHERE doc_id = ?", (doc_id,))
             self._write_many(
-                """INSERT INTO segments (doc_id, idx, paragraph, line, start, "end", source, source_hash)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO segments (doc_id, idx, paragraph, line, start, "end", source, source_hash,
+                                         tu_id, match, own_mt, fuzzy_tu_id, fuzzy_score)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
-                    (doc_id, s.index, s.paragraph, s.line, s.start, s.end, s.text, h)
+                    (doc_id, s.index, s.paragraph, s.line, s.start, s.end, s.text, h, k.tu_id, k.match,
+                     1 if k.own_mt else None, k.fuzzy_tu_id, k.fuzzy_score)
                     for s, h in zip(segments, hashes)
+                    for k in (links.get(s.index, none),)
                 ],
             )
         return doc_id
@@ -220,18 +249,22 @@ class SQLStore(ReviewStore, MemoryIO, BrowseStore, GlossaryStore):
                     [(tu, matches.get(idx), doc_id, idx) for idx, tu in links.items()],
                 )
 
-    def link_sources(self, doc_id: int, links: dict[str, int], match: int | None = None) -> None:
+    def link_sources(self, doc_id: int, links: dict[str, int], match: int | None = None,
+                     suggestions: Mapping[str, tuple[int, int]] | None = None) -> None:
         """Point every still unlinked segment of document ``doc_id`` whose source has hash ``h``
-        at unit ``links[h]`` (one statement per distinct source), recording ``match`` on them."""
+        at unit ``links[h]`` (one statement per distinct source), recording ``match`` on them and,
+        where ``suggestions`` has one, the best fuzzy match found ``(tu_id, score)`` for ``h``."""
+        suggestions = suggestions or {}
         with self.atomic():
             self._write_many(
                 # Without statistics SQLite would walk every unlinked segment of the document
                 # (through the tu_id index or the primary key) for each source: quadratic on a
                 # big document. The source index finds exactly the rows. (PostgreSQL plans by
                 # its statistics; its connection drops the hint.)
-                "UPDATE segments INDEXED BY segments_source SET tu_id = ?, match = ? "
+                "UPDATE segments INDEXED BY segments_source SET tu_id = ?, match = ?, "
+                "fuzzy_tu_id = COALESCE(?, fuzzy_tu_id), fuzzy_score = COALESCE(?, fuzzy_score) "
                 "WHERE doc_id = ? AND source_hash = ? AND tu_id IS NULL",
-                [(tu, match, doc_id, h) for h, tu in links.items()],
+                [(tu, match, *suggestions.get(h, (None, None)), doc_id, h) for h, tu in links.items()],
             )
 
     def document_units(self, name: str) -> set[int]:

@@ -1,12 +1,14 @@
-"""Fuzzy, context and concordance lookups of :class:`SQLiteMemory`, and the reuse plan
-of a document being translated (issue 9). A mixin, like ``tmstore.MemoryIO`` that extends it."""
+"""Fuzzy, context and concordance lookups of :class:`SQLiteMemory`, and the fuzzy suggestions
+recorded on segments. A mixin, like ``tmstore.MemoryIO`` that extends it. The reuse policy
+that asks these queries (context before exact, fuzzy suggestions, ``--fuzzy-reuse``) is the
+pipeline's: :mod:`tmtool.reuse` (issue 15)."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TMError
@@ -18,46 +20,11 @@ from .fuzzy import (
 )
 from .normalize import normalize, text_hash
 
-FUZZY_MODEL = "tm-fuzzy"  # the "model" of a unit whose target was reused from a fuzzy match
 _RANK = {"approved": 0, "draft": 1, "rejected": 2}
 #: Longer queries get exact matches only: no one fuzzy-matches a text this long, and its trigram
 #: set would cost memory and seconds out of all proportion (issue 5: a 20 MB line is one segment).
 MAX_FUZZY_CHARS = 10_000
 _ORIGIN_RANK = {"human": 0, "imported": 1, "aligned": 2, "mt": 3}
-
-
-@dataclass
-class ReusePlan:
-    """The memory's answer for the segments of one document (see ``plan_reuse``)."""
-
-    reused: dict[int, tuple[TranslationUnit, int]] = field(default_factory=dict)  # idx -> (unit, score)
-    suggestions: dict[int, tuple[int, int]] = field(default_factory=dict)  # idx -> (tu_id, score) < 100
-    best: dict[int, tuple[int, int]] = field(default_factory=dict)  # idx -> (score, tu_id), any match
-
-
-def reuse_unit(match: FuzzyMatch, source: str, prev: str | None, nxt: str | None,
-               author: str | None) -> TranslationUnit:
-    """A draft unit for ``source`` that reuses a fuzzy match's target.
-
-    Its origin is ``mt`` (the units table allows no other for text no person wrote for this
-    source, and it must rank below human and imported units), its model ``tm-fuzzy``.
-    """
-    props: dict = {"fuzzy": {"tu_id": match.unit.id, "score": match.score}}
-    codes = (match.unit.props or {}).get("codes", {}).get("target")
-    if codes:
-        props["codes"] = {"target": codes}
-    return TranslationUnit(
-        id=None, source=source, target=match.unit.target, src_lang=match.unit.src_lang,
-        tgt_lang=match.unit.tgt_lang, origin="mt", status="draft", model=FUZZY_MODEL,
-        author=author, prev_source=prev, next_source=nxt, props=props,
-    )
-
-
-def plain_target(unit: TranslationUnit) -> str:
-    """The unit's target as plain text: inline tags replaced by their native code."""
-    from ..inline import native_text
-
-    return native_text(unit.target, (unit.props or {}).get("codes", {}).get("target"))
 
 
 @dataclass(frozen=True)
@@ -143,11 +110,13 @@ class MemoryLookup:
         limit: int = 5,
         prev_source: str | None = None,
         next_source: str | None = None,
+        source_hash: str | None = None,
     ) -> list[FuzzyMatch]:
         """The units whose source best matches ``text``, best first, scoring >= ``min_score``.
 
         With ``prev_source``/``next_source`` (the neighbouring segments), an identical source
         recorded in the same context scores 101 and ranks first. Rejected units never match.
+        ``source_hash``: ``text``'s :func:`text_hash`, if the caller has it already.
         """
         from .store import _UNIT_COLUMNS, _unit
 
@@ -165,7 +134,7 @@ class MemoryLookup:
                 ids.update(self._tail_candidates(query, src, tgt, lo, hi, min_score, index))
             exact = self.conn.execute(
                 "SELECT id FROM units WHERE src_lang = ? AND tgt_lang = ? AND source_hash = ?",
-                (src, tgt, text_hash(query)),
+                (src, tgt, source_hash or text_hash(query)),
             ).fetchall()
             ids.update(r[0] for r in exact)
         if not ids:
@@ -219,13 +188,18 @@ class MemoryLookup:
         tgt_lang: str,
         *,
         min_score: float = DEFAULT_MIN_SCORE,
+        hashes: Iterable[str] | None = None,
     ) -> dict[str, FuzzyMatch]:
-        """The best fuzzy match (>= ``min_score``) of each source that has one, keyed by source."""
+        """The best fuzzy match (>= ``min_score``) of each source that has one, keyed by source.
+        ``hashes``: the sources' :func:`text_hash` values, in order, if the caller has them."""
         found = {}
+        sources = list(sources)
+        keys = dict(zip(sources, hashes if hashes is not None else [None] * len(sources)))
         self._pairs_now = self.language_pairs()  # one scan for all the sources, not one each
         try:
-            for source in dict.fromkeys(sources):
-                best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1)
+            for source, key in keys.items():
+                best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1,
+                                         source_hash=key)
                 if best:
                     found[source] = best[0]
         finally:
@@ -233,19 +207,24 @@ class MemoryLookup:
         return found
 
     def lookup_context(
-        self, items: Iterable[tuple[str, str | None, str | None]], src_lang: str, tgt_lang: str
+        self, items: Iterable[tuple[str, str | None, str | None]], src_lang: str, tgt_lang: str,
+        *, hashes: Sequence[str] | None = None,
     ) -> dict[int, TranslationUnit]:
         """Context matches (101) for ``(source, prev_source, next_source)`` items, by position:
-        an identical source stored with the same neighbours (rejected units excluded)."""
+        an identical source stored with the same neighbours (rejected units excluded).
+        ``hashes``: the sources' :func:`text_hash` values, if the caller has them already."""
         from .store import _UNIT_COLUMNS, _unit
 
+        items = list(items)
+        if hashes is None:
+            hashes = [text_hash(source) for source, _, _ in items]
         found = {}
         where, params, ranks = self._lang_where(src_lang, tgt_lang)
         candidates: dict[str, list[TranslationUnit]] = {}
         decided: dict[tuple[str, str, str], TranslationUnit | None] = {}
-        for i, (source, prev, nxt) in enumerate(items):
+        for i, ((_, prev, nxt), h) in enumerate(zip(items, hashes)):
             # A document repeats sentences and neighbours; each distinct case is looked up once.
-            key = (text_hash(source), normalize(prev or ""), normalize(nxt or ""))
+            key = (h, normalize(prev or ""), normalize(nxt or ""))
             if key not in decided:
                 if key[0] not in candidates:
                     rows = self.conn.execute(
@@ -262,100 +241,7 @@ class MemoryLookup:
                 found[i] = decided[key]
         return found
 
-    def plan_reuse(
-        self,
-        doc_id: int,
-        segments: Sequence,
-        src_lang: str,
-        tgt_lang: str,
-        exact: dict[str, TranslationUnit],
-        *,
-        fuzzy_reuse: int | None = None,
-        min_score: float = DEFAULT_MIN_SCORE,
-        author: str | None = None,
-        suggest: bool = True,
-        store: bool = True,
-    ) -> ReusePlan:
-        """What the memory offers each segment of a document being translated.
-
-        Context matches (101) win over the plain exact ones in ``exact`` (keyed by source); the
-        other segments get their best fuzzy match, recorded on the segment as a suggestion.
-        With ``fuzzy_reuse``, a fuzzy match scoring at least that much is reused: its target is
-        stored as a new draft unit for the segment (model ``tm-fuzzy``, the match in props).
-        ``suggest=False`` (without ``fuzzy_reuse``) leaves the fuzzy suggestions to a later
-        :meth:`suggest_fuzzy`, so that the caller can look them up while the model works.
-        ``store=False`` leaves the units made from fuzzy matches to the caller (their ``id`` is
-        None), which stores them in document order with the model's.
-        """
-        if not suggest and fuzzy_reuse is not None:
-            raise ValueError("fuzzy_reuse needs the fuzzy lookups: suggest must be True")
-        plan = ReusePlan()
-        items = [(s.text, segments[i - 1].text if i else None,
-                  segments[i + 1].text if i + 1 < len(segments) else None)
-                 for i, s in enumerate(segments)]
-        context = self.lookup_context(
-            [it for it in items if it[0] in exact], src_lang, tgt_lang
-        )
-        in_exact = [s.index for s in segments if s.text in exact]
-        for k, unit in context.items():
-            plan.reused[in_exact[k]] = (unit, 101)
-        for s in segments:
-            if s.index not in plan.reused and s.text in exact:
-                plan.reused[s.index] = (exact[s.text], 100)
-        others = [s for s in segments if s.index not in plan.reused]
-        floor = min(min_score, fuzzy_reuse or min_score)
-        fuzzy = self.lookup_fuzzy([s.text for s in others], src_lang, tgt_lang, min_score=floor) if suggest else {}
-        made: dict[str, TranslationUnit] = {}
-        for s in others:
-            m = fuzzy.get(s.text)
-            if m is None:
-                continue
-            plan.suggestions[s.index] = (m.unit.id, m.score)
-            if fuzzy_reuse is not None and m.score >= fuzzy_reuse:
-                key = text_hash(s.text)
-                if key not in made:
-                    made[key] = reuse_unit(m, s.text, items[s.index][1], items[s.index][2], author)
-                plan.reused[s.index] = (made[key], m.score)
-        with self.atomic():
-            # A unit already stored with this source and target is what the memory holds: it is
-            # reported as it is. One a reviewer rejected is not reused: the model decides.
-            if store:
-                ids = self.add_units(list(made.values()))
-            else:  # looked up, not stored: the caller stores the new ones (id None) in order
-                from .base import unit_key
-
-                ids = [self._existing_unit(unit_key(u)) for u in made.values()]
-            stored = self.get_units([i for i in ids if i is not None])
-            for key, tu_id in zip(list(made), ids):
-                if tu_id is not None:
-                    made[key] = stored[tu_id]
-            for i, (unit, score) in list(plan.reused.items()):
-                if score < 100:
-                    current = made[text_hash(segments[i].text)]
-                    if current.status == "rejected":
-                        del plan.reused[i]
-                    else:
-                        plan.reused[i] = (current, score)
-            self.record_suggestions(doc_id, plan.suggestions)
-        # The best match is the unit found: for a fuzzy reuse, the match, not the new unit.
-        plan.best = {i: (score, tu_id) for i, (tu_id, score) in plan.suggestions.items()}
-        for i, (u, score) in plan.reused.items():
-            plan.best.setdefault(i, (score, u.id))
-        return plan
-
     # -- suggestions recorded on segments ---------------------------------------------------
-
-    def suggest_fuzzy(
-        self, doc_id: int, segments: Sequence, src_lang: str, tgt_lang: str, *,
-        min_score: float = DEFAULT_MIN_SCORE,
-    ) -> dict[int, tuple[int, int]]:
-        """Look up and record the best fuzzy match of each of ``segments`` as its suggestion;
-        returns them as ``{index: (tu_id, score)}`` (what :meth:`plan_reuse` does with
-        ``suggest=True``)."""
-        fuzzy = self.lookup_fuzzy([s.text for s in segments], src_lang, tgt_lang, min_score=min_score)
-        found = {s.index: (m.unit.id, m.score) for s in segments if (m := fuzzy.get(s.text)) is not None}
-        self.record_suggestions(doc_id, found)
-        return found
 
     def record_suggestions(self, doc_id: int, suggestions: dict[int, tuple[int, int] | None]) -> None:
         """Record, per segment index, the best fuzzy match found ``(tu_id, score)`` (or None)."""
