@@ -23,8 +23,8 @@ from tmtool import TranslationUnit, translate_document
 from tmtool.cli import cli
 from tmtool.errors import MemoryNotFound, TMError
 from tmtool.memory import SQLiteMemory, open_memory
-from tmtool.memory.pg import display_location, to_postgres
-from tmtool.memory.review import StoredCorpusScore, StoredScore
+from tmtool.memory.pgconn import display_location, to_postgres
+from tmtool.memory.records import StoredCorpusScore, StoredScore
 from tmtool.translate import Translator
 
 DATA = Path(__file__).parent / "data" / "tmx"

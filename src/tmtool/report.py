@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from .memory.review import ReviewPair, StoredCorpusScore
+from .memory.records import ReviewPair, StoredCorpusScore
 from .records import Document, cut_short
 from .terminal import plural
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from .errors import Conflict, EditorError, NotFound
 from .formats.inline import shown
-from .memory.review import OWN_MT, ReviewPair
-from .records import cut_short
+from .memory.records import ReviewPair
+from .records import OWN_MT, cut_short
 
 if TYPE_CHECKING:
     from .memory import SQLiteMemory

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, UsageError
-from .memory.review import StoredCorpusScore, StoredScore
+from .memory.records import StoredCorpusScore, StoredScore
 from .textio import read_text
 
 if TYPE_CHECKING:

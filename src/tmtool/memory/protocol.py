@@ -1,8 +1,8 @@
 """The store interface: what the CLI, the pipeline and the review loop call on a memory.
 
-Two classes implement it: :class:`~tmtool.memory.store.SQLiteMemory` (one SQLite file) and
-:class:`~tmtool.memory.pg.PostgresMemory` (a PostgreSQL database shared by a team). Both share
-their SQL through :class:`~tmtool.memory.base.SQLStore`, and for the same content they return the
+Two classes implement it: :class:`~tmtool.memory.sqlite.SQLiteMemory` (one SQLite file) and
+:class:`~tmtool.memory.pg.PostgresMemory` (a PostgreSQL database shared by a team). Both are
+the one :class:`~tmtool.memory.store.Store` over their own database, and for the same content they return the
 same results: exact and fuzzy matches (same candidates, rescored by the same code), pairs,
 history and statistics (issue 7). :func:`~tmtool.memory.open_memory` picks the class from the
 location (a path, or a ``postgresql://`` URL).
@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 if TYPE_CHECKING:
     from ..records import Document, Segment, TranslationUnit
-    from .base import Pair
-    from .browse import IndexRow
     from .fuzzy import FuzzyMatch
-    from .glossary import Finding, GlossaryEntry, GlossaryImport
-    from .lookup import Concordance, ReusePlan
-    from .review import Change, ReviewPair, StoredCorpusScore, StoredScore
+    from .lookup import ReusePlan
+    from .records import (
+        Change, Concordance, Finding, GlossaryEntry, GlossaryImport, IndexRow, Pair, ReviewPair,
+        StoredCorpusScore, StoredScore,
+    )
     from .tmstore import ImportReport
 
 

@@ -1,8 +1,8 @@
-"""Exchange methods of :class:`SQLiteMemory`: import/export (TMX, TSV, JSONL) and
-statistics (issue 9); the lookups (fuzzy, context, concordance) are in ``lookup.py``.
+"""Exchange methods of the store: import/export (TMX, TSV, JSONL, XLIFF, PO) (issue 9).
 
-A mixin: the store class supplies ``conn``, ``atomic()``, ``add_units()`` and friends, and this
-module keeps its SQL inside ``memory/`` like the rest of the store.
+A mixin that :class:`~tmtool.memory.store.Store` inherits until exchange moves to
+``formats/`` (issue 15, part 3); the store supplies ``conn``, ``atomic()``, ``iter_units()``,
+``_insert_units()`` and friends. Statistics are in ``stats.py``, ``iter_units`` in ``units.py``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ import json
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import InputError, UsageError
 from ..records import STATUSES, TranslationUnit
-from .lookup import MemoryLookup
 from .normalize import text_hash
 
 
@@ -46,8 +45,8 @@ class ImportReport:
     seconds: float = 0.0
 
 
-class MemoryIO(MemoryLookup):
-    """Import, export and statistics for :class:`SQLiteMemory` (lookups: the base class)."""
+class MemoryIO:
+    """Import and export for the store."""
 
     conn: sqlite3.Connection
     path: Path
@@ -150,42 +149,6 @@ class MemoryIO(MemoryLookup):
 
     # -- export -------------------------------------------------------------------------
 
-    def iter_units(
-        self,
-        *,
-        status: Sequence[str] | None = None,
-        doc: str | None = None,
-        src_lang: str | None = None,
-        tgt_lang: str | None = None,
-        batch: int = 2000,
-    ) -> Iterator[TranslationUnit]:
-        """Every unit matching the filters, by id, read in batches (a million stay out of RAM)."""
-        from .store import _UNIT_COLUMNS, _unit
-
-        where, params = ["id > ?"], []
-        if status:
-            where.append(f"status IN ({','.join('?' * len(status))})")
-            params += list(status)
-        if doc is not None:
-            doc_id = self.get_document(doc).id
-            where.append("id IN (SELECT tu_id FROM segments WHERE doc_id = ?)")
-            params.append(doc_id)
-        if src_lang or tgt_lang:  # any variant of the language: en-US and en-GB for en
-            langs, values, _ = self._lang_where(src_lang, tgt_lang)
-            where.append(langs)
-            params += values
-        last = 0
-        while True:
-            rows = self.conn.execute(
-                f"SELECT {_UNIT_COLUMNS} FROM units WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
-                (last, *params, batch),
-            ).fetchall()
-            if not rows:
-                return
-            for row in rows:
-                yield _unit(row)
-            last = rows[-1]["id"]
-
     def export(
         self,
         out: TextIO,
@@ -227,47 +190,6 @@ class MemoryIO(MemoryLookup):
         rows = self.conn.execute("SELECT DISTINCT src_lang FROM units LIMIT 2").fetchall()
         # TMX 1.4b 3.2: "*all*" when the units do not share one source language.
         return rows[0][0] if len(rows) == 1 else ("*all*" if rows else "id")
-
-    # -- statistics ---------------------------------------------------------------------
-
-    def stats(self) -> dict:
-        """Units by language pair, origin and status; documents; duplicates; size; index state."""
-        q = self.conn.execute
-        # One scan for the totals by pair, origin and status (four scans took 0.9 s of a million-unit
-        # PostgreSQL memory's stats), folded here.
-        by_pair: dict[tuple[str, str], int] = {}
-        by_origin: dict[str, int] = {}
-        by_status: dict[str, int] = {}
-        for src, tgt, origin, status, n in q(
-            "SELECT src_lang, tgt_lang, origin, status, count(*) FROM units GROUP BY 1, 2, 3, 4"
-        ).fetchall():
-            by_pair[(src, tgt)] = by_pair.get((src, tgt), 0) + n
-            by_origin[origin] = by_origin.get(origin, 0) + n
-            by_status[status] = by_status.get(status, 0) + n
-        units = sum(by_pair.values())
-        dup = q(
-            """SELECT count(*), CAST(coalesce(sum(n - 1), 0) AS INTEGER) FROM (SELECT count(*) AS n
-               FROM units GROUP BY src_lang, tgt_lang, source_hash HAVING count(*) > 1) AS d"""
-        ).fetchone()
-        storage = self._storage()
-        index = self.fuzzy_index()
-        return {
-            "path": str(self.path),
-            "schema": self.schema_version,
-            "units": units,
-            "pairs": [{"src_lang": a, "tgt_lang": b, "units": n}
-                      for (a, b), n in sorted(by_pair.items(), key=lambda kv: (-kv[1], kv[0]))],
-            "origins": dict(sorted(by_origin.items(), key=lambda kv: (-kv[1], kv[0]))),
-            "statuses": dict(sorted(by_status.items(), key=lambda kv: (-kv[1], kv[0]))),
-            "documents": q("SELECT count(*) FROM documents").fetchone()[0],
-            "segments": q("SELECT count(*) FROM segments").fetchone()[0],
-            # A source with several targets: alternatives a translator may want to resolve.
-            "sources_with_several_targets": dup[0],
-            "extra_targets": dup[1],
-            "bytes": storage["bytes"],  # the data itself (SQLite: pages in use)
-            "file_bytes": storage["file_bytes"],  # on disk (PostgreSQL: the whole database)
-            "fuzzy_index": {"indexed_up_to": index.watermark(), "pending": index.pending()},
-        }
 
 
 class _open_binary:
