@@ -3,7 +3,7 @@
 The parts write one SQL text for both databases, with ``?`` placeholders (the PostgreSQL
 connection swaps them for ``%s``, :func:`~tmtool.memory.pgconn.to_postgres`). Where a database
 needs something of its own, the SQL asks the dialect for it: a planner hint as a fragment
-(:attr:`Dialect.by_source`, :meth:`Dialect.keep_off_index`), a row lock (:attr:`Dialect.lock`),
+(:attr:`Dialect.by_source`), a row lock (:attr:`Dialect.lock`),
 or a whole step (insert-and-return-id, document upsert, new unit ids, full-text concordance,
 sizes and tables, bulk import and copy). Nothing rewrites SQL after the fact.
 
@@ -46,10 +46,6 @@ class Dialect:
     import_folds = True
     #: Tables that index the content (rebuilt from it): ``tm copy`` skips them.
     derived = ("_migrations", "fuzzy_", "units_fts", "sqlite_")
-
-    def keep_off_index(self, column: str) -> str:
-        """``column`` written so that the planner does not pick its index (SQLite: unary +)."""
-        return f"+{column}"
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -161,9 +157,6 @@ class PostgresDialect(Dialect):
     import_folds = False
     derived = ("_migrations", "fuzzy_", "units_fts")
     bulk_needs_ids = True  # rows go in key order (no deadlock), numbered in file order first
-
-    def keep_off_index(self, column: str) -> str:
-        return column
 
     def insert_id(self, db: Database, sql: str, params: Sequence) -> int | None:
         row = db.write(sql + " RETURNING id", params).fetchone()
