@@ -13,7 +13,7 @@ from ..config import current_user, default_model
 from ..errors import UsageError
 from ..textio import read_text
 from ..terminal import for_stream, plural
-from . import cli, echo, open_tm, terminal_width, tm_exists
+from .base import cli, echo, open_tm, terminal_width, tm_exists
 from .segment import make_segmenter, segmenter_options
 from .translate import _tsv_cell, unit_options
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from . import cli, echo, open_tm, output_stream
+from .base import cli, echo, open_tm, output_stream
 
 GLOSSARY_FORMATS = ("tbx", "csv", "tsv")
 

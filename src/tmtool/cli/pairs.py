@@ -9,7 +9,7 @@ import click
 from ..errors import NotFound
 from ..records import OWN_MT, cut_short
 from ..terminal import for_stream, plural
-from . import cli, echo, open_tm, terminal_width
+from .base import cli, echo, open_tm, terminal_width
 from .translate import _tsv_cell
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..terminal import plural
-from . import cli, echo, open_tm, output_stream
+from .base import cli, echo, open_tm, output_stream
 
 FORMATS = ("tmx", "tsv", "jsonl", "xliff", "po")
 STATUSES = ("draft", "approved", "rejected")
