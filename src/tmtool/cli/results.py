@@ -37,15 +37,15 @@ def render(result, fmt: str) -> str:
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     # The JSONL keys as columns (the README promises the same ones); a nested object is spread
     # over one column per key: "fuzzy" becomes fuzzy_score and fuzzy_tu_id.
-    flat = [_flat(row) for row in rows]
+    flat = [flat_row(row) for row in rows]
     columns = list(flat[0]) if flat else ["index"]
     lines = ["\t".join(columns)]
     for row in flat:
-        lines.append("\t".join(_tsv_cell(row[c]) for c in columns))
+        lines.append("\t".join(tsv_cell(row[c]) for c in columns))
     return "\n".join(lines) + "\n"
 
 
-def _flat(row: dict) -> dict:
+def flat_row(row: dict) -> dict:
     """``{"fuzzy": {"score": 91, "tu_id": 3}}`` -> ``{"fuzzy_score": 91, "fuzzy_tu_id": 3}``."""
     out = {}
     for key, value in row.items():
@@ -60,7 +60,7 @@ def _flat(row: dict) -> dict:
 _NESTED = {"fuzzy": ("score", "tu_id")}  # objects a row may hold, and their keys (when absent: None)
 
 
-def _tsv_cell(value) -> str:
+def tsv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

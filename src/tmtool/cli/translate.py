@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import click
 from ..errors import InputError, UsageError
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user, default_model
 from ..textio import read_text_and_bom
-from ..terminal import plural
 from .base import cli, echo, open_tm, tm_exists, write_output
 from .results import Progress, interactive, render, summary  # noqa: F401  (render: tests import it here)
 from .segment import segmenter_options, make_segmenter
