@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, TmtoolError, UsageError
-from .memory import SQLiteMemory
+from .memory import TranslationMemory
 from .pipeline import JobResult, SourceDocument, translate_job
 from .segment import Segmenter
 from .textio import read_text_and_bom
@@ -109,7 +109,7 @@ def read_documents(
 
 def translate_documents(
     documents: Sequence[LoadedDocument],
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     translator: Callable[[], Translator],
     *,
     src_lang: str = "id",

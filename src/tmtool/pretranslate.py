@@ -20,7 +20,7 @@ from .formats.codes import (
     Placed, has_letters, kinds_ok, map_target, partner, place_codes, strip_for_model, trim_edges,
 )
 from .formats.inline import MARK_BASE, _MARKS, marker, strip_markers
-from .memory import SQLiteMemory
+from .memory import TranslationMemory
 from .pipeline import rebuild, translate_document
 from .records import Segment
 from .segment import Segmenter
@@ -65,7 +65,7 @@ class _Piece:
 
 def pretranslate(
     doc: CatDocument,
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     translator: Callable[[], Translator],
     *,
     name: str | None = None,
