@@ -23,6 +23,7 @@ from .records import Concordance
 if TYPE_CHECKING:
     from .database import Database
 
+_DOCUMENT_COLUMNS = "name, content_hash, src_lang, tgt_lang, source_text, created_at, updated_at"
 _UNIQUE = "ON CONFLICT (src_lang, tgt_lang, source_hash, target_hash) DO NOTHING"
 
 
@@ -62,16 +63,21 @@ class Dialect:
 
     def upsert_document(self, db: Database, name: str, values: tuple, stamp: str) -> tuple[int, bool]:
         """Insert or update document ``name``: ``(id, whether it existed)``."""
-        row = db.conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            cur = db.write(
-                """INSERT INTO documents (name, content_hash, src_lang, tgt_lang, source_text,
-                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (name, *values, stamp, stamp),
+        row = db.conn.execute(f"SELECT id FROM documents WHERE name = ?{self.lock}", (name,)).fetchone()
+        if row is not None:
+            db.write(
+                """UPDATE documents SET content_hash = ?, src_lang = ?, tgt_lang = ?,
+                       source_text = ?, updated_at = ? WHERE id = ?""",
+                (*values, stamp, row[0]),
             )
-            return cur.lastrowid, False
-        _update_document(db, row[0], values, stamp)
-        return row[0], True
+            return row[0], True
+        return self._insert_document(db, name, values, stamp)
+
+    def _insert_document(self, db: Database, name: str, values: tuple, stamp: str) -> tuple[int, bool]:
+        cur = db.write(
+            f"INSERT INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", (name, *values, stamp, stamp)
+        )
+        return cur.lastrowid, False
 
     def bulk_insert(self, db: Database, rows: list[tuple]) -> int:
         """Insert unit rows (:func:`~tmtool.memory.core.unit_row`; a None id numbers the row as
@@ -170,15 +176,10 @@ class PostgresDialect(Dialect):
         )
         return [r[0] for r in rows]
 
-    def upsert_document(self, db: Database, name: str, values: tuple, stamp: str) -> tuple[int, bool]:
-        row = db.conn.execute("SELECT id FROM documents WHERE name = ? FOR UPDATE", (name,)).fetchone()
-        if row is not None:
-            _update_document(db, row[0], values, stamp)
-            return row[0], True
+    def _insert_document(self, db: Database, name: str, values: tuple, stamp: str) -> tuple[int, bool]:
         # Another process may create it at this moment: then its row is updated (and locked).
         row = db.write(
-            """INSERT INTO documents (name, content_hash, src_lang, tgt_lang, source_text,
-                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            f"""INSERT INTO documents ({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (name) DO UPDATE SET content_hash = excluded.content_hash,
                    src_lang = excluded.src_lang, tgt_lang = excluded.tgt_lang,
                    source_text = excluded.source_text, updated_at = excluded.updated_at
@@ -270,14 +271,6 @@ class PostgresDialect(Dialect):
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table} "
                 "HAVING max(id) IS NOT NULL"
             )
-
-
-def _update_document(db: Database, doc_id: int, values: tuple, stamp: str) -> None:
-    db.write(
-        """UPDATE documents SET content_hash = ?, src_lang = ?, tgt_lang = ?,
-               source_text = ?, updated_at = ? WHERE id = ?""",
-        (*values, stamp, doc_id),
-    )
 
 
 SQLITE = Dialect()
