@@ -227,11 +227,15 @@ class Units:
         if self.pairs_now is not None:  # inside one lookup_fuzzy
             return self.pairs_now
         sql = "SELECT src_lang, tgt_lang FROM units {} ORDER BY src_lang, tgt_lang LIMIT 1"
+        q = self.db.conn.execute
         pairs: list[tuple[str, str]] = []
-        row = self.db.conn.execute(sql.format("")).fetchone()
+        row = q(sql.format("")).fetchone()
         while row is not None:
             pairs.append((row[0], row[1]))
-            row = self.db.conn.execute(sql.format("WHERE (src_lang, tgt_lang) > (?, ?)"), pairs[-1]).fetchone()
+            # Two prefix seeks: a row-value `(src_lang, tgt_lang) > (?, ?)` made SQLite walk every
+            # unit of the last pair (6 ms of each fuzzy lookup in a 50,000-unit memory).
+            row = q(sql.format("WHERE src_lang = ? AND tgt_lang > ?"), pairs[-1]).fetchone() or q(
+                sql.format("WHERE src_lang > ?"), pairs[-1][:1]).fetchone()
         return pairs
 
     def lang_ranks(self, src_lang: str | None, tgt_lang: str | None) -> dict[tuple[str, str], int]:
