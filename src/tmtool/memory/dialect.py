@@ -61,6 +61,19 @@ class Dialect:
         top = db.conn.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()[0]
         return list(range(top + 1, top + n + 1))
 
+    def units_by_source(self, db: Database, src_lang: str, tgt_lang: str, hashes: list[str]) -> list:
+        """``(source_hash, target_hash, id)`` of the units of a language pair with these
+        source hashes (an index seek each)."""
+        rows = []
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i : i + 500]
+            rows += db.conn.execute(
+                f"""SELECT source_hash, target_hash, id FROM units
+                    WHERE src_lang = ? AND tgt_lang = ? AND source_hash IN ({', '.join('?' * len(chunk))})""",
+                (src_lang, tgt_lang, *chunk),
+            ).fetchall()
+        return rows
+
     def upsert_document(self, db: Database, name: str, values: tuple, stamp: str) -> tuple[int, bool]:
         """Insert or update document ``name``: ``(id, whether it existed)``."""
         row = db.conn.execute(f"SELECT id FROM documents WHERE name = ?{self.lock}", (name,)).fetchone()
@@ -175,6 +188,16 @@ class PostgresDialect(Dialect):
             "SELECT nextval(pg_get_serial_sequence('units', 'id')) FROM generate_series(1, %s)", (n,)
         )
         return [r[0] for r in rows]
+
+    def units_by_source(self, db: Database, src_lang: str, tgt_lang: str, hashes: list[str]) -> list:
+        # One join with the keys as an array: during a long import the planner's statistics
+        # still say the table is small, and an IN list then reads it whole, batch after batch
+        # (an import of 20,000 units took twice as long).
+        return db.conn.native(
+            """SELECT u.source_hash, u.target_hash, u.id FROM unnest(%s::text[]) AS k (source_hash)
+               JOIN units u ON u.src_lang = %s AND u.tgt_lang = %s AND u.source_hash = k.source_hash""",
+            (hashes, src_lang, tgt_lang),
+        ).fetchall()
 
     def _insert_document(self, db: Database, name: str, values: tuple, stamp: str) -> tuple[int, bool]:
         # Another process may create it at this moment: then its row is updated (and locked).

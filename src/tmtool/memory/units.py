@@ -103,18 +103,10 @@ class Units:
             by_pair.setdefault(k[:2], set()).add(k[2])
         found: dict[Key, int] = {}
         for (src, tgt), hashes in sorted(by_pair.items()):
-            ordered = sorted(hashes)
-            for i in range(0, len(ordered), CHUNK):
-                chunk = ordered[i : i + CHUNK]
-                rows = self.db.conn.execute(
-                    f"""SELECT source_hash, target_hash, id FROM units
-                        WHERE src_lang = ? AND tgt_lang = ? AND source_hash IN ({marks(chunk)})""",
-                    (src, tgt, *chunk),
-                )
-                for r in rows:
-                    key = (src, tgt, r[0], r[1])
-                    if key in wanted:
-                        found[key] = r[2]
+            for r in self.db.dialect.units_by_source(self.db, src, tgt, sorted(hashes)):
+                key = (src, tgt, r[0], r[1])
+                if key in wanted:
+                    found[key] = r[2]
         return found
 
     def existing_unit(self, key: Key) -> int | None:
