@@ -43,8 +43,8 @@ def build(path: Path, n: int) -> str:
     """A memory at ``path`` with one scored document of ``n`` segments; returns its name."""
     from tmtool import segment_text
     from tmtool.memory import open_memory
-    from tmtool.memory.store import now
-    from tmtool.memory.review import StoredCorpusScore, StoredScore
+    from tmtool.memory.core import now
+    from tmtool.memory.records import StoredCorpusScore, StoredScore
     from tmtool.records import TranslationUnit
 
     base = [s.text for s in segment_text(ARTICLE.read_text(encoding="utf-8"))]

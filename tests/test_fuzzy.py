@@ -283,7 +283,7 @@ def test_migration_003_indexes_the_units_of_an_older_memory(tmp_path):
 
     tm_path = tmp_path / "tm" / "tm.sqlite"
     from tmtool.memory.migrations import MIGRATIONS
-    from tmtool.memory.store import _split_sql
+    from tmtool.memory.sqlite import _split_sql
 
     tm_path.parent.mkdir(parents=True)
     conn = sqlite3.connect(tm_path)

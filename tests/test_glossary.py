@@ -209,7 +209,7 @@ def test_cli_import_list_search_export(tmp_path):
 def test_tm_copy_moves_the_glossary_and_findings_both_ways(tmp_path, pg_location):
     from test_qa import DOC, store_article
 
-    from tmtool.memory.glossary import Finding
+    from tmtool.memory.records import Finding
     from tmtool.qa import qa_document
 
     lite = tmp_path / "tm.sqlite"

@@ -67,6 +67,22 @@ def test_add_units_merges_identical_pairs(memory):
     assert tm.get_unit(a).source == "Halo."
 
 
+def test_add_units_in_batches_numbers_new_units_in_the_order_given(memory):
+    # More units than one INSERT takes (500), given out of key order, with repeats: one batched
+    # algorithm on both back ends (issue 15) numbers them as given and stores each once.
+    tm = memory
+    first = [unit(f"Kalimat {n:04d}.", f"Sentence {n}.") for n in range(1200, 0, -1)]
+    ids = tm.add_units(first + first[:3])
+    assert ids[:1200] == list(range(ids[0], ids[0] + 1200))
+    assert ids[1200:] == ids[:3]
+    tm.set_status(ids[5], "approved")  # a person's decision the next add must keep
+    again = tm.add_units([unit("Baru.", "New."), first[5], unit("Lain.", "Other."), first[0]])
+    assert again == [ids[1199] + 1, ids[5], ids[1199] + 2, ids[0]]
+    assert tm.count_units() == 1202
+    assert tm.get_unit(ids[5]).status == "approved"
+    assert tm.get_unit(again[2]).source == "Lain."
+
+
 def test_lookup_prefers_approved_then_human_then_mt_and_skips_rejected(memory):
     tm = memory
     mt, human, approved_mt, rejected = tm.add_units(

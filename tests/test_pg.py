@@ -24,8 +24,9 @@ from tmtool.cli import cli
 from tmtool.errors import MemoryNotFound, TMError
 from tmtool.exchange import import_file
 from tmtool.memory import SQLiteMemory, open_memory
-from tmtool.memory.pg import display_location, to_postgres
-from tmtool.memory.review import StoredCorpusScore, StoredScore
+from tmtool.memory.dialect import POSTGRES, SQLITE
+from tmtool.memory.pgconn import display_location, to_postgres
+from tmtool.memory.records import StoredCorpusScore, StoredScore
 from tmtool.translate import Translator
 
 DATA = Path(__file__).parent / "data" / "tmx"
@@ -49,8 +50,12 @@ class Echo(Translator):
 
 
 def test_the_shared_sql_is_translated_to_postgres():
-    sql = "SELECT id FROM units INDEXED BY units_pair WHERE id IN (?,?) AND +src_lang = ? AND note = 'a?b%'"
+    # Placeholders are swapped outside string literals; SQLite's planner hints are not in the
+    # shared SQL at all: each dialect gives its own fragment (issue 15).
+    sql = "SELECT id FROM units WHERE id IN (?,?) AND src_lang = ? AND note = 'a?b%'"
     assert to_postgres(sql) == "SELECT id FROM units WHERE id IN (%s,%s) AND src_lang = %s AND note = 'a?b%%'"
+    assert (SQLITE.by_source, POSTGRES.by_source) == (" INDEXED BY segments_source", "")
+    assert (SQLITE.lock, POSTGRES.lock) == ("", " FOR UPDATE")
     assert to_postgres("SELECT count(*) FROM units", False) == "SELECT count(*) FROM units"
     assert display_location("postgresql://ayu:s3cret@db:5432/team?password=x") == \
         "postgresql://ayu@db:5432/team?password=***"

@@ -252,12 +252,12 @@ def test_help_and_glossary_commands_do_not_load_the_qa_libraries():
 
 def test_a_memory_that_cannot_be_written_still_gets_its_findings_printed(planted_tm, monkeypatch):
     from tmtool.errors import TMError
-    from tmtool.memory.glossary import GlossaryStore
+    from tmtool.memory.glossary import Glossary
 
     def refuse(self, name, findings):
         raise TMError("memory/tm.sqlite: attempt to write a readonly database")
 
-    monkeypatch.setattr(GlossaryStore, "save_findings", refuse)
+    monkeypatch.setattr(Glossary, "save_findings", refuse)
     r = CliRunner().invoke(cli, [*planted_tm, "qa", "--fail-on", "error"])
     assert r.exit_code == 1 and r.stdout.count("\n#") == 1
     assert r.stderr.splitlines() == [

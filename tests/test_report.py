@@ -11,7 +11,7 @@ from test_review import DOC, REFERENCE, SOURCES, translate_example, unit_ids
 
 from tmtool import SQLiteMemory
 from tmtool.cli import cli
-from tmtool.memory.review import ReviewPair
+from tmtool.memory.records import ReviewPair
 from tmtool.records import Segment, TranslationUnit
 from tmtool.report import collect, leverage, render_html
 

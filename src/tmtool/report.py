@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from .memory.review import ReviewPair, StoredCorpusScore
+from .memory.records import ReviewPair, StoredCorpusScore
 from .records import Document, cut_short
 from .terminal import plural
 
 if TYPE_CHECKING:
-    from .memory import SQLiteMemory
+    from .memory import TranslationMemory
 
 #: Segments by the best TM match they had in the last translate run (the usual CAT-tool bands).
 #: 100 is an exact match, 101 one in the same context; both were reused as they were.
@@ -68,7 +68,7 @@ class Report:
         return sum(p.stale for p in self.pairs)
 
 
-def collect(tm: SQLiteMemory, name: str) -> Report:
+def collect(tm: TranslationMemory, name: str) -> Report:
     """Gather document ``name``'s pairs, stored scores and leverage."""
     from .memory.core import now
 

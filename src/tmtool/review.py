@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from .errors import Conflict, EditorError, NotFound
 from .inline import shown
-from .memory.review import OWN_MT, ReviewPair
-from .records import cut_short
+from .memory.records import ReviewPair
+from .records import OWN_MT, cut_short
 
 if TYPE_CHECKING:
-    from .memory import SQLiteMemory
+    from .memory import TranslationMemory
 
 #: A fuzzy TM suggestion shown beside a pair: (match score, its source, its target).
 Suggestion = tuple[int, str, str]
@@ -62,7 +62,7 @@ class ReviewSummary:
 
 
 def select_pairs(
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     name: str,
     *,
     statuses: Sequence[str] | None = ("draft",),
@@ -106,7 +106,7 @@ def _doubtful(p: ReviewPair) -> bool:
 
 
 def recorded_suggestions(
-    tm: SQLiteMemory, name: str
+    tm: TranslationMemory, name: str
 ) -> Callable[[ReviewPair], Suggestion | None] | None:
     """The best fuzzy match `translate` recorded for each segment of ``name``, as a suggestion
     for :func:`run_review`; None if this memory records no fuzzy matches."""
@@ -132,7 +132,7 @@ def _badness(p: ReviewPair) -> tuple:
 
 
 def run_review(
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     pairs: Sequence[ReviewPair],
     *,
     read: Callable[[str], str | None],
@@ -277,7 +277,7 @@ def _wrapped(label: str, text: str, width: int) -> list[str]:
     return [f"  {label if n == 0 else '':>7}  {line}" for n, line in enumerate(body)]
 
 
-def _refresh(tm: SQLiteMemory, pair: ReviewPair) -> ReviewPair:
+def _refresh(tm: TranslationMemory, pair: ReviewPair) -> ReviewPair:
     # Back shows the pair as decided a moment ago; another process may have changed it too.
     try:
         unit = tm.get_unit(pair.unit.id)
@@ -286,7 +286,7 @@ def _refresh(tm: SQLiteMemory, pair: ReviewPair) -> ReviewPair:
     return ReviewPair(pair.segment, unit, pair.match, pair.scores, pair.own_mt)
 
 
-def _count_left(tm: SQLiteMemory, pairs: Sequence[ReviewPair], summary: ReviewSummary) -> None:
+def _count_left(tm: TranslationMemory, pairs: Sequence[ReviewPair], summary: ReviewSummary) -> None:
     left = []
     for p in pairs:
         try:

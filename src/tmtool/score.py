@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, UsageError
-from .memory.review import StoredCorpusScore, StoredScore
+from .memory.records import StoredCorpusScore, StoredScore
 from .textio import read_text
 
 if TYPE_CHECKING:
-    from .memory import SQLiteMemory
+    from .memory import TranslationMemory
 
 METRICS = ("bleu", "chrf", "ter")
 #: Stored on every scored pair; sentence BLEU uses effective order, as ``sacrebleu -sl`` does.
@@ -202,7 +202,7 @@ def score_files(
 
 
 def score_document(
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     name: str,
     ref_paths: Sequence[str | Path],
     metrics: Sequence[str] = METRICS,
@@ -261,7 +261,7 @@ def _aligned_refs(pairs, hyps: list[str], ref_paths: Sequence[str | Path], encod
 
 
 def score_against_tm(
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     name: str,
     metrics: Sequence[str] = METRICS,
     *,
@@ -308,7 +308,7 @@ def score_against_tm(
     return result
 
 
-def store_scores(tm: SQLiteMemory, result: ScoreResult, *, width: int = 1) -> None:
+def store_scores(tm: TranslationMemory, result: ScoreResult, *, width: int = 1) -> None:
     """Store ``result`` on its document: corpus scores and each pair's sentence scores."""
     from .memory.core import now
 

@@ -17,7 +17,7 @@ from .aligner import Alignment, align_sentences
 from .english import segment_english
 
 if TYPE_CHECKING:
-    from ..memory import SQLiteMemory
+    from ..memory import TranslationMemory
     from ..translate import Translator
 
 #: Unit props written by ``store_alignment`` (TMX 1.4b: user-defined prop types start with x-).
@@ -76,7 +76,7 @@ def machine_translations(
     sources: Sequence[str],
     translator: Callable[[], Translator],
     *,
-    tm: SQLiteMemory | None = None,
+    tm: TranslationMemory | None = None,
     src_lang: str = "id",
     tgt_lang: str = "en",
     batch_size: int = 16,
@@ -101,7 +101,7 @@ def machine_translations(
 
 
 def store_alignment(
-    tm: SQLiteMemory,
+    tm: TranslationMemory,
     name: str,
     source_text: str,
     result: DocumentAlignment,

@@ -13,10 +13,11 @@ from ..config import current_user, default_model
 from ..errors import UsageError
 from ..textio import read_text
 from ..terminal import for_stream, plural
-from . import cli, echo, open_tm, terminal_width, tm_exists
+from .base import cli, echo, open_tm, terminal_width, tm_exists
 from .segment import make_segmenter, segmenter_options
 from .options import doc_option, engine_options
-from .translate import _tsv_cell, unit_options
+from .results import tsv_cell
+from .translate import unit_options
 
 FORMATS = ("table", "jsonl", "tsv", "beads")
 
@@ -155,7 +156,7 @@ def render(result, fmt: str) -> str:
         out = ["\t".join(columns)]
         for r in records:
             cells = {**r, "src": ",".join(map(str, r["src"])), "tgt": ",".join(map(str, r["tgt"]))}
-            out.append("\t".join(_tsv_cell(cells[c]) for c in columns))
+            out.append("\t".join(tsv_cell(cells[c]) for c in columns))
         return "\n".join(out) + "\n"
     return table(records)
 

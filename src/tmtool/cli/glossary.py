@@ -6,7 +6,7 @@ import json
 
 import click
 
-from . import cli, echo, open_tm, output_stream
+from .base import cli, echo, open_tm, output_stream
 from .options import encoding_option, language_options
 
 GLOSSARY_FORMATS = ("tbx", "csv", "tsv")

@@ -9,7 +9,7 @@ import click
 
 from ..config import default_model
 from ..terminal import plural
-from . import cli, echo, open_tm
+from .base import cli, echo, open_tm
 from .options import language_options
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import click
 
-from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
+from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user
 
 # What each side's language means on a command, and so its default and help:
 #   pair:   the languages of what the command translates, stores, searches or checks (id -> en);
@@ -163,3 +163,15 @@ def engine_options(f: Callable) -> Callable:
         "--backend", type=click.Choice(["auto", "ct2", "transformers"]), default="auto", show_default=True,
         help="Translation engine; auto is ct2 (CTranslate2) when installed, else transformers.",
     )(f)
+
+
+def job_options(p: dict, progress=None):
+    """The job's :class:`~tmtool.job.JobOptions` from the translate command's parameters: one
+    place for one-file, many-file and CAT-file translation."""
+    from ..job import JobOptions
+
+    return JobOptions(
+        src_lang=p["source_lang"], tgt_lang=p["target_lang"], reuse=not p["no_reuse"],
+        fuzzy_reuse=p["fuzzy_reuse"], batch_size=p["batch_size"], max_batch_tokens=p["max_batch_tokens"],
+        author=p["author"] or current_user(), progress=progress,
+    )

@@ -9,9 +9,9 @@ import click
 from ..errors import NotFound
 from ..records import OWN_MT, cut_short
 from ..terminal import for_stream, plural
-from . import cli, echo, open_tm, terminal_width
+from .base import cli, echo, open_tm, terminal_width
 from .options import doc_option
-from .translate import _tsv_cell
+from .results import tsv_cell
 
 
 @cli.group(invoke_without_command=True)
@@ -51,7 +51,7 @@ def pairs(ctx, doc_name, fmt):
         columns = list(rows[0]) if rows else ["index"]
         click.echo("\t".join(columns))
         for row in rows:  # data: exact when piped, escapes shown on a terminal
-            click.echo(for_stream("\t".join(_tsv_cell(row[c]) for c in columns)), color=True)
+            click.echo(for_stream("\t".join(tsv_cell(row[c]) for c in columns)), color=True)
     else:
         echo(_table(doc_name, rows))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError, UsageError
-from . import echo, open_tm
+from .base import echo, open_tm
 
 
 def pretranslate_file(ctx, fmt: str, input_path: str, output: str, *, out_format: str, doc_name,

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..terminal import plural
-from . import cli, echo, open_tm
+from .base import cli, echo, open_tm
 from .options import RenamedChoice, doc_option, language_options
 from .review import resolve_doc
 from .tm import tm as tm_group

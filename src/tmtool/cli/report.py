@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..terminal import plural
-from . import cli, echo, open_tm, write_output
+from .base import cli, echo, open_tm, write_output
 from .options import doc_option
 from .review import resolve_doc
 

@@ -12,7 +12,7 @@ from ..config import current_user
 from ..errors import NotFound, UsageError
 from ..records import ORIGINS, STATUSES
 from ..terminal import plural
-from . import cli, echo, open_tm, terminal_width
+from .base import cli, echo, open_tm, terminal_width
 from .options import author_option, doc_option
 from .pairs import pairs
 

@@ -9,7 +9,7 @@ import click
 
 from ..errors import UsageError
 from ..terminal import plural
-from . import cli, echo, open_tm
+from .base import cli, echo, open_tm
 from .options import doc_option, encoding_option
 from .review import resolve_doc
 

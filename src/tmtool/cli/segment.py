@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError
 from ..textio import read_text
-from . import cli, write_output
+from .base import cli, write_output
 from .options import encoding_option
 
 

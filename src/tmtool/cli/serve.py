@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..config import current_user
-from . import cli, open_tm
+from .base import cli, open_tm
 from .options import author_option, doc_option
 
 

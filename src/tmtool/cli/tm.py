@@ -9,7 +9,7 @@ import click
 
 from ..formats import FORMATS, output_format
 from ..terminal import plural
-from . import cli, echo, open_tm, output_stream
+from .base import cli, echo, open_tm, output_stream
 from .options import doc_option, encoding_option, language_options
 
 STATUSES = ("draft", "approved", "rejected")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from ..errors import InputError, UsageError
-from ..config import current_user, default_model
+from ..config import default_model
 from ..textio import read_text_and_bom
-from ..terminal import plural
-from . import cli, echo, open_tm, tm_exists, write_output
-from .options import author_option, doc_option, encoding_option, engine_options, language_options
+from .base import cli, echo, open_tm, tm_exists, write_output
+from .options import author_option, doc_option, encoding_option, engine_options, job_options, language_options
+from .results import Progress, interactive, render, summary  # noqa: F401  (render: tests import it here)
 from .segment import segmenter_options, make_segmenter
 
 FORMATS = ("text", "jsonl", "tsv")
@@ -127,7 +126,7 @@ def translate(
         extra["shortlist"] = check_file(Path(shortlist))
 
     def load():
-        if _interactive():
+        if interactive():
             echo(f"Loading {model} ...", err=True)
         return get_translator(
             backend, model=model, device=device, beams=beams, threads=threads, compute_type=compute_type,
@@ -140,7 +139,7 @@ def translate(
         # is created, so that a model that cannot load leaves no empty memory behind (issue 20).
         engine = load()
         translator = lambda: engine  # noqa: E731
-    with open_tm(ctx, create=True) as tm, _Progress() as progress:
+    with open_tm(ctx, create=True) as tm, Progress() as progress:
         result = translate_document(text, tm, translator, name=name, segmenter=segmenter,
                                     options=job_options(ctx.params, progress))
     rendered = render(result, fmt)
@@ -179,124 +178,9 @@ def _pretranslate(ctx, cat, input_path, output, fmt, doc_name, model, backend, c
             fixed_output_tokens=output_tokens, notify=lambda message: echo(message, err=True), **extra,
         )
 
-    progress = _Progress()
+    progress = Progress()
     pretranslate_file(
         ctx, cat, input_path, output, out_format=fmt, doc_name=doc_name, loader=load,
         options=job_options(ctx.params, progress), encoding=encoding,
         segmenter=make_segmenter(srx, abbrev), progress=progress,
     )
-
-
-def job_options(p: dict, progress=None):
-    """The job's :class:`~tmtool.job.JobOptions` from the translate command's parameters: one
-    place for one-file, many-file and CAT-file translation."""
-    from ..job import JobOptions
-
-    return JobOptions(
-        src_lang=p["source_lang"], tgt_lang=p["target_lang"], reuse=not p["no_reuse"],
-        fuzzy_reuse=p["fuzzy_reuse"], batch_size=p["batch_size"], max_batch_tokens=p["max_batch_tokens"],
-        author=p["author"] or current_user(), progress=progress,
-    )
-
-
-def render(result, fmt: str) -> str:
-    """The translated document, or one JSON/TSV record per segment."""
-    if fmt == "text":
-        return result.text
-    rows = [
-        {
-            "index": r.segment.index,
-            "paragraph": r.segment.paragraph,
-            "source": r.segment.text,
-            "target": r.target,
-            "origin": r.origin,
-            "match": r.match if r.origin == "tm" else None,  # the published record: null for the model
-            "tu_id": r.unit.id,
-            "status": r.unit.status,
-            "model": r.unit.model,
-            "fuzzy": {"score": r.fuzzy.score, "tu_id": r.fuzzy.tu_id} if r.fuzzy else None,
-            # issue 14: a reuse of this document's own earlier MT is not a TM match of other
-            # work; a translation the model stopped at its output limit is cut short.
-            "own_mt": r.own,
-            "truncated": r.cut is not None,
-        }
-        for r in result.segments
-    ]
-    if fmt == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    # The JSONL keys as columns (the README promises the same ones); a nested object is spread
-    # over one column per key: "fuzzy" becomes fuzzy_score and fuzzy_tu_id.
-    flat = [_flat(row) for row in rows]
-    columns = list(flat[0]) if flat else ["index"]
-    lines = ["\t".join(columns)]
-    for row in flat:
-        lines.append("\t".join(_tsv_cell(row[c]) for c in columns))
-    return "\n".join(lines) + "\n"
-
-
-def _flat(row: dict) -> dict:
-    """``{"fuzzy": {"score": 91, "tu_id": 3}}`` -> ``{"fuzzy_score": 91, "fuzzy_tu_id": 3}``."""
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, dict) or (value is None and key in _NESTED):
-            for sub in _NESTED.get(key, value or ()):
-                out[f"{key}_{sub}"] = (value or {}).get(sub)
-        else:
-            out[key] = value
-    return out
-
-
-_NESTED = {"fuzzy": ("score", "tu_id")}  # objects a row may hold, and their keys (when absent: None)
-
-
-def _tsv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"  # as in the jsonl records
-    # Tabs and line breaks inside a cell would shift columns; escape them as in translate-toolkit.
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def summary(result) -> str:
-    model = f" ({result.model})" if result.model else ""
-    distinct = result.distinct_translated
-    extra = f" ({distinct} distinct)" if distinct != result.translated else ""
-    own = f" ({result.own} of them this document's own earlier machine translation)" if result.own else ""
-    flagged = ""
-    if result.cut:
-        flagged += f", {result.cut} cut short at the model's output limit"
-    if result.rejected:
-        flagged += f", {result.rejected} rejected (left untranslated)"
-    return (
-        f"{result.document}: {plural(len(result.segments), 'segment')}, {result.reused} reused from the TM{own}, "
-        f"{result.translated} translated by the model{extra}{model}{flagged}, {result.seconds:.1f} s"
-    )
-
-
-def _interactive() -> bool:
-    return sys.stderr.isatty()
-
-
-class _Progress:
-    """A progress bar on stderr while the model works; silent when stderr is not a terminal."""
-
-    def __init__(self):
-        self.bar = None
-        self.shown = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not _interactive():
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label="Translating", file=sys.stderr, show_pos=True)
-            self.bar.__enter__()
-        self.bar.update(done - self.shown)
-        self.shown = done
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)

@@ -13,9 +13,10 @@ import click
 from ..config import default_model
 from ..errors import InputError, UsageError
 from ..terminal import plural
-from . import echo, open_tm, write_output
+from .base import echo, open_tm, write_output
 from .segment import make_segmenter
-from .translate import _Progress, _interactive, job_options, render, summary
+from .options import job_options
+from .results import Progress, interactive, render, summary
 
 #: Output extension for each --format (text keeps the input's own extension).
 EXTENSIONS = {"jsonl": ".jsonl", "tsv": ".tsv"}
@@ -104,7 +105,7 @@ def translate_many(ctx: click.Context, p: dict) -> None:
         echo(f"error: {reason}", err=True)
     if not loaded:
         raise InputError(f"none of the {plural(len(docs), 'document')} could be read; nothing was stored")
-    with open_tm(ctx, create=True) as tm, _Progress() as progress:
+    with open_tm(ctx, create=True) as tm, Progress() as progress:
         result = translate_documents(loaded, tm, _loader(p), job_options(p, progress))
     where = dict(zip((d.path for d in docs), outputs))
     for doc_result, doc in zip(result.documents, loaded):
@@ -151,7 +152,7 @@ def _loader(p: dict):
                    notify=lambda message: echo(message, err=True))
 
     def load():
-        if _interactive():
+        if interactive():
             echo(f"Loading {model} ...", err=True)
         if p["ray_address"]:
             from ..translate.ray_backend import RayTranslator

@@ -8,14 +8,14 @@ builder and the CLI's ``--format`` choices all take it from the table.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from ..errors import FormatError, UsageError
+from ..errors import UsageError
+from .checks import MAX_SEGMENT_CHARS, check_lang, check_length, is_lang_tag, quoted  # noqa: F401  (the readers' API)
 
 @dataclass(frozen=True)
 class Format:
@@ -65,16 +65,6 @@ REGISTRY: tuple[Format, ...] = (
            read_options=("fmt", "src_lang", "tgt_lang", "encoding"), write_options=("version",)),
 )
 FORMATS = tuple(f.name for f in REGISTRY)
-#: The longest source or target an import takes, in characters. A unit is a sentence or a
-#: paragraph; a bigger "segment" is a broken or hostile file, and would cost memory out of all
-#: proportion (the fuzzy index keeps every trigram of a source).
-MAX_SEGMENT_CHARS = 1_000_000
-# A BCP 47 tag's shape (RFC 5646 section 2.1, loosely): a primary subtag of letters (``i``/``x``
-# for the old irregular and private-use tags), then subtags of 1-8 letters or digits; ``_`` is
-# accepted because older tools write ``en_US``.
-_LANG_TAG = re.compile(r"^(?:[A-Za-z]{2,8}|[iIxX])(?:[-_][A-Za-z0-9]{1,8})*$")
-
-
 def get_format(name: str) -> Format:
     """The format called ``name``; :class:`UsageError` if there is none."""
     for f in REGISTRY:
@@ -116,32 +106,6 @@ def unit_reader(
         if lang is not None and not is_lang_tag(lang):
             raise UsageError(f"{option} {quoted(lang)} is not a language tag (like id or en-US)")
     return get_format(fmt).open_reader(stream, name, src_lang, tgt_lang, encoding)
-
-
-def check_length(text: str, where: str, side: str) -> None:
-    """Refuse a ``side`` (source or target) longer than :data:`MAX_SEGMENT_CHARS`."""
-    if len(text) > MAX_SEGMENT_CHARS:
-        raise FormatError(
-            f"{where}: a {side} of {len(text):,} characters, over the limit of "
-            f"{MAX_SEGMENT_CHARS:,} for one translation unit; refused"
-        )
-
-
-def is_lang_tag(code: str | None) -> bool:
-    """Whether ``code`` has the shape of a language tag (``id``, ``en-US``, ``zh_Hant``)."""
-    return bool(code) and _LANG_TAG.match(code.strip()) is not None
-
-
-def check_lang(code: str | None, where: str, what: str) -> None:
-    """Refuse a language (``what``: where it was found) that is not a language tag: a unit stored
-    under "!!" is found by no lookup and exported as a broken file (issue 14)."""
-    if code is not None and not is_lang_tag(code):
-        raise FormatError(f"{where}: {what} {quoted(code)} is not a language tag (like id or en-US)")
-
-
-def quoted(value: str) -> str:
-    """A value from a file as a message quotes it: escaped, and cut short if long."""
-    return repr(value[:40] + "..." if len(value) > 40 else value)
 
 
 def _load(ref: str) -> Any:

@@ -23,7 +23,7 @@ from typing import IO, TextIO
 
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
-from . import check_lang
+from .checks import check_lang
 from .codes import has_words, trim_edges
 from ..inline import MARK_BASE, _MARKS, escape_attr, escape_text, native_text
 from .xlf import MAX_FILE_BYTES

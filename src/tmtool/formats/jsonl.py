@@ -17,7 +17,7 @@ from typing import IO, TextIO
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from ..textio import text_lines
-from . import check_lang, check_length
+from .checks import check_lang, check_length
 from ..inline import clean_text, native_text, segment_xml
 
 # A \u escape in the surrogate range: either half of a pair (fine) or a lone half (not text).

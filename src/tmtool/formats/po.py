@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import FormatError, InputError
-from . import MAX_SEGMENT_CHARS
-from .catdoc import CatSegment, Fill
+from .checks import MAX_SEGMENT_CHARS
+from .catrecords import CatSegment, Fill
 from .codes import has_words
 from ..inline import MARK_BASE, _MARKS, clean_text, escape_text
 from .xlf import MAX_FILE_BYTES, Content

@@ -20,7 +20,7 @@ from typing import IO, TextIO
 from ..errors import FormatError
 from ..langs import canonical_lang, primary_lang  # noqa: F401  (re-exported: tests import them from here)
 from ..records import ORIGINS, STATUSES, TranslationUnit
-from . import MAX_SEGMENT_CHARS, check_length, is_lang_tag, quoted
+from .checks import MAX_SEGMENT_CHARS, check_length, is_lang_tag, quoted
 from ..inline import MARK_BASE, MARK_LAST, clean_text, escape_attr, escape_text, marker, segment_xml
 from .xmlsource import XML_MAX_DEPTH, XmlSource, line_column, refuse_declared_entities, syntax_error
 

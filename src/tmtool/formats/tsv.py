@@ -15,7 +15,7 @@ from typing import IO, TextIO
 from ..errors import FormatError
 from ..records import ORIGINS, STATUSES, TranslationUnit
 from ..textio import text_lines
-from . import check_lang, check_length
+from .checks import check_lang, check_length
 from ..inline import clean_text, native_text
 
 COLUMNS = ("source", "target", "src_lang", "tgt_lang", "origin", "status", "model", "author",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import FormatError, InputError
-from . import MAX_SEGMENT_CHARS
+from .checks import MAX_SEGMENT_CHARS
 from .codes import link_pairs
 from ..inline import MARK_BASE, MARK_LAST, _MARKS, clean_text, escape_text
 from .xmlsource import check_prolog, limit_error, line_column, refuse_declared_entities

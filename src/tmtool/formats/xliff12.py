@@ -18,7 +18,7 @@ inline codes, ``state`` ``needs-review-translation`` for machine output and fuzz
 
 from __future__ import annotations
 
-from .catdoc import CatSegment, Fill
+from .catrecords import CatSegment, Fill
 from .codes import has_words
 from ..inline import strip_markers
 from .xlf import XLIFF12, local, raw_of, read_inline, splice, write_inline

@@ -16,7 +16,7 @@ module ``<mtc:match>`` (section 5.2) when the segment has an id to refer to. A f
 
 from __future__ import annotations
 
-from .catdoc import CatSegment, Fill
+from .catrecords import CatSegment, Fill
 from .codes import has_words
 from ..inline import strip_markers
 from .xlf import XLIFF2, local, raw_of, read_inline, serialize, splice, write_inline

@@ -19,7 +19,7 @@ import codecs
 import re
 
 from ..errors import FormatError, InputError
-from . import MAX_SEGMENT_CHARS
+from .checks import MAX_SEGMENT_CHARS
 
 # libxml2's own limits without XML_PARSE_HUGE (which we never set).
 XML_MAX_DEPTH = 256

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import UsageError
-from ..memory.glossary import GlossaryEntry, GlossaryImport, GlossaryTerm
+from ..memory.records import GlossaryEntry, GlossaryImport, GlossaryTerm
 
 if TYPE_CHECKING:
     from ..memory.protocol import TranslationMemory

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import IO, TextIO
 
 from ..errors import FormatError
-from ..memory.glossary import GlossaryEntry, GlossaryTerm
+from ..memory.records import GlossaryEntry, GlossaryTerm
 from ..textio import text_lines
 from .tbx import MAX_TERM_CHARS
 

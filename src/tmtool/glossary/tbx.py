@@ -25,7 +25,7 @@ from ..errors import FormatError
 from ..formats import MAX_SEGMENT_CHARS
 from ..inline import escape_attr, escape_text
 from ..formats.xmlsource import XmlSource, refuse_declared_entities, syntax_error
-from ..memory.glossary import GlossaryEntry, GlossaryTerm
+from ..memory.records import GlossaryEntry, GlossaryTerm
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ENTRY_TAGS = frozenset({"termEntry", "conceptEntry"})

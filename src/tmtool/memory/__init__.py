@@ -10,8 +10,8 @@ from pathlib import Path
 
 from .protocol import TranslationMemory
 from .normalize import content_hash, normalize, text_hash
-from .base import SegmentLink
-from .store import Pair, SQLiteMemory
+from .records import Pair, SegmentLink
+from .sqlite import SQLiteMemory
 
 SERVER_SCHEMES = ("postgresql://", "postgres://")
 
@@ -26,7 +26,7 @@ def open_memory(location: str | Path, *, create: bool = True) -> TranslationMemo
     anything else the SQLite file at that path. ``create=False``: :class:`MemoryNotFound` if
     there is none yet."""
     if is_server_location(location):
-        from .pg import PostgresMemory
+        from .pg import PostgresMemory  # psycopg only for a server memory
 
         return PostgresMemory(str(location), create=create)
     return SQLiteMemory(location, create=create)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -39,6 +38,8 @@ RARE_GRAMS = 32  # postings read per query: the rarest trigrams carry the most e
 MIN_GRAMS = 12  # ... at least this many of them, however common
 POSTINGS_BUDGET = 80_000  # ... and beyond MIN_GRAMS no more postings than this in all
 RESCORE = 50  # candidates rescored exactly
+COMPACT_AFTER = 10_000  # a fold of this many units compacts the postings ...
+COMPACT_EVERY = 16  # ... and so does every 16th smaller fold
 MAX_CHUNKS = 8  # a trigram's postings are merged into one row when it has more
 _BIG_CHUNK = 65_536  # chunks at least this long are never merged again
 _BUCKET_RATIO = math.log(1.15)  # length buckets grow by 15 %: a 75 % window spans about 5
@@ -167,7 +168,7 @@ def gram_arrays(texts: list[str], ids: list[int], np, buckets: list[int] | None 
 class FuzzyIndex:
     """The trigram index of one TM connection. Writers wrap :meth:`fold` in ``atomic()``."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn):
         self.conn = conn
         self._pairs: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
@@ -216,9 +217,10 @@ class FuzzyIndex:
     def _new_pair(self, key: tuple[str, str]) -> int:
         return self.conn.execute("INSERT INTO fuzzy_pairs (src_lang, tgt_lang) VALUES (?, ?)", key).lastrowid
 
-    def fold(self, batch: int = 50_000) -> int:
+    def fold(self, batch: int = 50_000, wait: bool = True) -> int:
         """Add every unit above the watermark to the index; returns how many. Call inside a
-        transaction: the postings and the new watermark commit together."""
+        transaction: the postings and the new watermark commit together. (``wait``: SQLite's
+        write transaction already makes a fold the only one.)"""
         import numpy as np
 
         start = mark = self.watermark()
@@ -235,14 +237,18 @@ class FuzzyIndex:
             added += len(rows)
         if mark != start:
             self._set_state("watermark", mark)
-            folds = self._state("folds") + 1
-            # Merging small chunks costs a scan of the postings index: do it after big folds
-            # and after every 16th small one.
-            if added >= 10_000 or folds >= 16:
-                self._compact()
-                folds = 0
-            self._set_state("folds", folds)
+            self._after_fold(added)
         return added
+
+    def _after_fold(self, added: int) -> None:
+        """Count a fold of ``added`` units, and compact the postings when it is time."""
+        folds = self._state("folds") + 1
+        # Merging small chunks costs a scan of the postings index: do it after big folds and
+        # after every COMPACT_EVERY-th small one.
+        if added >= COMPACT_AFTER or folds >= COMPACT_EVERY:
+            self._compact()
+            folds = 0
+        self._set_state("folds", folds)
 
     def _add_rows(self, rows, np) -> None:
         by_pair: dict[int, tuple[list[str], list[int], list[int]]] = {}

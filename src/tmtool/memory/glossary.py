@@ -1,9 +1,8 @@
-"""The store's glossary (termbase) and QA-findings methods (issue 17).
+"""The store's glossary (termbase) and QA findings (issue 17).
 
-A mixin of :class:`~tmtool.memory.base.SQLStore`, like the review methods, so the one store
-class still owns every statement and both back ends run the same SQL. A glossary import is one
-transaction (a file is taken whole or not at all); the findings of a document are replaced as
-a whole by each ``tmtool qa`` run.
+A glossary import is one transaction (a file is taken whole or not at all); the findings of a
+document are replaced as a whole by each ``tmtool qa`` run. The records (:class:`GlossaryEntry`,
+:class:`Finding`, ...) are in ``memory/records.py``.
 """
 
 from __future__ import annotations
@@ -12,93 +11,21 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-
-if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
-    from ..records import Document
-
-#: Term statuses as stored (TBX ``administrativeStatus`` without its ``-admn-sts`` suffix, plus
-#: ``forbidden`` as CAT tools name it). A target term with one of ``NOT_TO_USE`` is a QA error.
-TERM_STATUSES = ("preferred", "admitted", "deprecated", "superseded", "forbidden")
-NOT_TO_USE = ("deprecated", "superseded", "forbidden")
-SEVERITIES = ("error", "warning")
+from .database import Database
+from .documents import Documents
+from .records import (
+    NOT_TO_USE, SEVERITIES, TERM_STATUSES, Finding, GlossaryEntry, GlossaryImport, GlossaryTerm, primary_subtag,
+)
 
 
-@dataclass(frozen=True)
-class GlossaryTerm:
-    """One term of a concept in one language."""
+class Glossary:
+    """Glossary and QA-findings reads and writes (``db``: the shared handle)."""
 
-    text: str
-    lang: str  # BCP 47, as the file gave it (``en-US``); matching uses the primary subtag
-    pos: str | None = None  # part of speech (noun, verb, ...)
-    status: str | None = None  # one of TERM_STATUSES, None if the file says nothing
-    note: str | None = None
-
-    @property
-    def usable(self) -> bool:
-        """False for a term a translation must not use (deprecated, superseded, forbidden)."""
-        return self.status not in NOT_TO_USE
-
-
-@dataclass(frozen=True)
-class GlossaryEntry:
-    """A concept: its terms in each language, with what the file says about it."""
-
-    terms: tuple[GlossaryTerm, ...]
-    concept: str | None = None  # the id the file gave the entry
-    subject: str | None = None
-    definition: str | None = None
-    note: str | None = None
-    id: int | None = None
-    origin: str | None = None  # the file it was imported from
-
-    def in_lang(self, lang: str) -> list[GlossaryTerm]:
-        """The terms whose language is ``lang`` (primary subtags compared: ``en-US`` is ``en``)."""
-        want = _primary(lang)
-        return [t for t in self.terms if _primary(t.lang) == want]
-
-
-@dataclass(frozen=True)
-class GlossaryImport:
-    """What an import stored: entries added, entries the glossary already had, what was left out."""
-
-    added: int = 0
-    duplicates: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem a QA check found in a pair. ``spans`` point into the source or the target:
-    ``{"side": "source"|"target", "start": int, "end": int}`` (character offsets)."""
-
-    check: str
-    severity: str  # error | warning
-    message: str
-    spans: tuple[dict, ...] = ()
-    index: int | None = None  # the segment index in its document (None: a unit outside any)
-    tu_id: int | None = None
-    stale: bool = False  # stored before the pair's target changed: run tmtool qa again
-
-
-class GlossaryStore:
-    """Glossary and QA-findings methods of the store (it supplies conn, atomic, ...)."""
-
-    if TYPE_CHECKING:  # provided by the store class
-        conn: Any
-        path: Any
-
-        def atomic(self) -> AbstractContextManager[Any]: ...
-        def _write(self, sql: str, params: Any = ()) -> Any: ...
-        def _write_many(self, sql: str, rows: Any) -> Any: ...
-        def _insert_id(self, sql: str, params: Sequence) -> int | None: ...
-        def _now(self) -> str: ...
-        def get_document(self, name: str) -> Document: ...
+    def __init__(self, db: Database, documents: Documents):
+        self.db = db
+        self.documents = documents
 
     # -- glossary -----------------------------------------------------------------------
 
@@ -106,10 +33,10 @@ class GlossaryStore:
         """Store ``entries`` in one transaction: all of them or, if reading fails half-way, none.
         An entry with exactly the terms of one already stored is not added twice."""
         added = duplicates = 0
-        stamp = self._now()
-        with self.atomic():
+        stamp = self.db.now()
+        with self.db.atomic():
             for e in entries:
-                entry_id = self._insert_id(
+                entry_id = self.db.insert_id(
                     """INSERT INTO glossary_entries (entry_key, concept, subject, definition, note,
                            origin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (entry_key) DO NOTHING""",
@@ -119,7 +46,7 @@ class GlossaryStore:
                     duplicates += 1
                     continue
                 added += 1
-                self._write_many(
+                self.db.write_many(
                     """INSERT INTO glossary_terms (entry_id, seq, lang, term, term_key, pos, status, note)
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                     [(entry_id, n, t.lang, t.text, term_key(t.text), t.pos, t.status, t.note)
@@ -134,7 +61,7 @@ class GlossaryStore:
             if not ids:
                 return []
             where, params = f" WHERE e.id IN ({','.join('?' * len(ids))})", tuple(ids)
-        rows = self.conn.execute(
+        rows = self.db.conn.execute(
             f"""SELECT e.id, e.concept, e.subject, e.definition, e.note AS entry_note, e.origin,
                        t.lang, t.term, t.pos, t.status, t.note
                 FROM glossary_entries e JOIN glossary_terms t ON t.entry_id = e.id{where}
@@ -160,7 +87,7 @@ class GlossaryStore:
         if not key:
             raise UsageError("give a word or phrase to search the glossary for")
         pattern = "%" + key.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-        rows = self.conn.execute(
+        rows = self.db.conn.execute(
             """SELECT DISTINCT entry_id FROM glossary_terms WHERE term_key LIKE ? ESCAPE '!'
                ORDER BY entry_id LIMIT ?""",
             (pattern, limit),
@@ -169,8 +96,8 @@ class GlossaryStore:
 
     def glossary_size(self) -> tuple[int, int]:
         """(entries, terms) in the glossary."""
-        entries = self.conn.execute("SELECT count(*) FROM glossary_entries").fetchone()[0]
-        terms = self.conn.execute("SELECT count(*) FROM glossary_terms").fetchone()[0]
+        entries = self.db.conn.execute("SELECT count(*) FROM glossary_entries").fetchone()[0]
+        terms = self.db.conn.execute("SELECT count(*) FROM glossary_terms").fetchone()[0]
         return entries, terms
 
     # -- QA findings --------------------------------------------------------------------
@@ -178,16 +105,16 @@ class GlossaryStore:
     def save_findings(self, name: str, findings: Iterable[Finding]) -> int:
         """Replace the stored findings of document ``name`` with ``findings`` (one transaction);
         how many were stored."""
-        doc = self.get_document(name)
-        stamp = self._now()
+        doc = self.documents.get_document(name)
+        stamp = self.db.now()
         findings = list(findings)
         for f in findings:
             if f.severity not in SEVERITIES:
                 raise ValueError(f"unknown severity {f.severity!r}")
-        with self.atomic():
+        with self.db.atomic():
             targets = self._target_hashes({f.tu_id for f in findings if f.tu_id is not None})
-            self._write("DELETE FROM qa_findings WHERE doc_id = ?", (doc.id,))
-            self._write_many(
+            self.db.write("DELETE FROM qa_findings WHERE doc_id = ?", (doc.id,))
+            self.db.write_many(
                 """INSERT INTO qa_findings (doc_id, seq, idx, tu_id, kind, severity, message, spans,
                        target_hash, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [(doc.id, n, f.index, f.tu_id, f.check, f.severity, f.message,
@@ -200,16 +127,16 @@ class GlossaryStore:
         ids, out = sorted(tu_ids), {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            rows = self.conn.execute(
+            rows = self.db.conn.execute(
                 f"SELECT id, target_hash FROM units WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             out.update((r[0], r[1]) for r in rows)
         return out
 
     def findings(self, name: str) -> list[Finding]:
         """The findings the last ``tmtool qa`` stored for document ``name``, in segment order."""
-        doc = self.get_document(name)
+        doc = self.documents.get_document(name)
         # Stale: the segment now has another unit, or the unit another target, than was checked.
-        rows = self.conn.execute(
+        rows = self.db.conn.execute(
             """SELECT f.idx, f.tu_id, f.kind, f.severity, f.message, f.spans,
                       CASE WHEN coalesce(s.tu_id, -1) != coalesce(f.tu_id, -1)
                                 OR coalesce(u.target_hash, '') != coalesce(f.target_hash, '')
@@ -225,8 +152,8 @@ class GlossaryStore:
 
     def findings_checked_at(self, name: str) -> str | None:
         """When ``tmtool qa`` last stored findings for ``name`` (None: never, or none found)."""
-        doc = self.get_document(name)
-        row = self.conn.execute(
+        doc = self.documents.get_document(name)
+        row = self.db.conn.execute(
             "SELECT max(checked_at) FROM qa_findings WHERE doc_id = ?", (doc.id,)).fetchone()
         return row[0] if row else None
 
@@ -244,12 +171,12 @@ class GlossaryStore:
                       WHERE a.status != 'rejected' AND b.status != 'rejected'"""
             ids = list(tu_ids) if tu_ids is not None else None
             if ids is None:
-                rows = self.conn.execute(sql + " ORDER BY a.id, b.id").fetchall()
+                rows = self.db.conn.execute(sql + " ORDER BY a.id, b.id").fetchall()
             else:
                 rows = []
                 for i in range(0, len(ids), 500):
                     chunk = ids[i:i + 500]
-                    rows += self.conn.execute(
+                    rows += self.db.conn.execute(
                         sql + f" AND a.id IN ({','.join('?' * len(chunk))}) ORDER BY a.id, b.id",
                         chunk).fetchall()
             out += [(r[0], kind, r[1], r[2]) for r in rows]
@@ -263,15 +190,11 @@ def term_key(text: str) -> str:
 
 def entry_key(e: GlossaryEntry) -> str:
     """What makes an entry the same as another: its terms (language, text, status), in order."""
-    parts = [f"{_primary(t.lang)}\x1f{' '.join(t.text.split())}\x1f{t.status or ''}" for t in e.terms]
+    parts = [f"{primary_subtag(t.lang)}\x1f{' '.join(t.text.split())}\x1f{t.status or ''}" for t in e.terms]
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
 
 
-def _primary(lang: str) -> str:
-    return lang.replace("_", "-").split("-")[0].lower()
-
-
 __all__ = [
-    "NOT_TO_USE", "SEVERITIES", "TERM_STATUSES", "Finding", "GlossaryEntry", "GlossaryImport",
-    "GlossaryStore", "GlossaryTerm", "entry_key", "term_key",
+    "NOT_TO_USE", "SEVERITIES", "TERM_STATUSES", "Finding", "Glossary", "GlossaryEntry", "GlossaryImport",
+    "GlossaryTerm", "entry_key", "term_key",
 ]

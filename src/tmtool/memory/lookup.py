@@ -1,152 +1,90 @@
-"""Fuzzy, context and concordance lookups of :class:`SQLiteMemory`, and the fuzzy suggestions
-recorded on segments. A mixin, like ``tmstore.MemoryIO`` that extends it. The reuse policy
-that asks these queries (context before exact, fuzzy suggestions, ``--fuzzy-reuse``) is the
-pipeline's: :mod:`tmtool.reuse` (issue 15)."""
+"""Fuzzy, context and concordance lookups of the store (:class:`Lookup`). Queries only: the reuse
+policy that asks them (context before exact, fuzzy suggestions, ``--fuzzy-reuse``) is the
+pipeline's, :mod:`tmtool.reuse` (issue 15)."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import TMError
-from ..langs import matching_pairs
+from ..inline import strip_markers
 from ..records import TranslationUnit, reusable
+from .core import unit_columns, unit_from_row, unit_rank
+from .database import Database
+from .documents import Documents
 from .fuzzy import (
-    DEFAULT_MIN_SCORE, FOLD_MIN, FuzzyIndex, FuzzyMatch, cat_score, length_window, similarity,
-    word_diff, word_similarity,
+    DEFAULT_MIN_SCORE, FOLD_MIN, FuzzyMatch, cat_score, length_window, similarity, word_diff,
+    word_similarity,
 )
 from .normalize import normalize, text_hash
+from .records import Concordance
+from .units import Units, marks
 
-_RANK = {"approved": 0, "draft": 1, "rejected": 2}
 #: Longer queries get exact matches only: no one fuzzy-matches a text this long, and its trigram
 #: set would cost memory and seconds out of all proportion (issue 5: a 20 MB line is one segment).
 MAX_FUZZY_CHARS = 10_000
-_ORIGIN_RANK = {"human": 0, "imported": 1, "aligned": 2, "mt": 3}
 
+class Lookup:
+    """Fuzzy, context and concordance lookups (``db``: the shared handle; ``units`` and
+    ``documents``: the parts whose records they read)."""
 
-@dataclass(frozen=True)
-class Concordance:
-    """A unit whose source or target contains the phrase searched for."""
+    def __init__(self, db: Database, units: Units, documents: Documents):
+        self.db = db
+        self.units = units
+        self.documents = documents
 
-    unit: TranslationUnit
-    rank: float  # bm25: lower is better
-
-
-class MemoryLookup:
-    """Fuzzy, context and concordance lookups for :class:`SQLiteMemory`."""
-
-    conn: sqlite3.Connection
-    path: Path
-    _fuzzy_index_class: type[FuzzyIndex] = FuzzyIndex  # the PostgreSQL store has its own
-
-    # -- fuzzy and context lookup -----------------------------------------------------------
-
-    def fuzzy_index(self) -> FuzzyIndex:
-        index = getattr(self, "_fuzzy", None)
-        if index is None:
-            index = self._fuzzy = self._fuzzy_index_class(self.conn)
-        return index
+    # -- the fuzzy index ----------------------------------------------------------------------
 
     def update_fuzzy_index(self, *, minimum: int = 0) -> int:
         """Fold units added since the last update into the fuzzy index (if at least ``minimum``
-        are waiting); returns how many. A read-only memory is left as it is."""
-        index = self.fuzzy_index()
+        are waiting); returns how many. A lookup (``minimum`` > 0) does not wait for another
+        process that is folding; a read-only memory is left as it is."""
+        if self.db.reading:
+            return 0
+        index = self.db.fuzzy_index()
         if minimum and index.pending() < minimum:
             return 0
         try:
-            with self.atomic():
-                return index.fold()
+            with self.db.atomic():
+                return index.fold(wait=not minimum)
         except TMError:
-            self._fuzzy = None
-            if self._writable():
+            self.db.fuzzy = None  # its caches may hold rows that were just rolled back
+            if self.db.writable():
                 raise
             return 0
 
-    def language_pairs(self) -> list[tuple[str, str]]:
-        """The distinct ``(src_lang, tgt_lang)`` tags of the stored units, as stored.
+    # -- fuzzy and context lookup -------------------------------------------------------------
 
-        A loose scan of the units' unique index: one seek per pair, however many units."""
-        if getattr(self, "_pairs_now", None) is not None:  # inside one lookup_fuzzy
-            return self._pairs_now
-        sql = "SELECT src_lang, tgt_lang FROM units {} ORDER BY src_lang, tgt_lang LIMIT 1"
-        pairs: list[tuple[str, str]] = []
-        row = self.conn.execute(sql.format("")).fetchone()
-        while row is not None:
-            pairs.append((row[0], row[1]))
-            row = self.conn.execute(sql.format("WHERE (src_lang, tgt_lang) > (?, ?)"), pairs[-1]).fetchone()
-        return pairs
-
-    def _lang_ranks(self, src_lang: str | None, tgt_lang: str | None) -> dict[tuple[str, str], int]:
-        """The stored tag pairs that are these languages (BCP 47, case-insensitive, ``in`` =
-        ``id``; None: any), each with its rank: 0 the exact tags, more for other variants."""
-        return {(s, t): r for s, t, r in matching_pairs(self.language_pairs(), src_lang, tgt_lang)}
-
-    def _lang_where(self, src_lang: str | None, tgt_lang: str | None,
-                    prefix: str = "") -> tuple[str, list[str], dict[tuple[str, str], int]]:
-        """A WHERE condition for units in these languages, its parameters and the ranks."""
-        ranks = self._lang_ranks(src_lang, tgt_lang)
-        if not ranks:
-            return "1 = 0", [], ranks
-        sql = " OR ".join([f"({prefix}src_lang = ? AND {prefix}tgt_lang = ?)"] * len(ranks))
-        return f"({sql})", [tag for pair in ranks for tag in pair], ranks
-
-    def _lang_order(self, ranks: dict[tuple[str, str], int]) -> tuple[str, list[str]]:
-        """ORDER BY terms (ending in a comma, or none) that put the exact language variant first."""
-        if len(set(ranks.values())) <= 1:
-            return "", []
-        cases = " ".join(f"WHEN src_lang = ? AND tgt_lang = ? THEN {r}" for r in ranks.values())
-        return f"CASE {cases} END,", [tag for pair in ranks for tag in pair]
-
-    def search_fuzzy(
-        self,
-        text: str,
-        src_lang: str = "id",
-        tgt_lang: str = "en",
-        *,
-        min_score: float = DEFAULT_MIN_SCORE,
-        limit: int = 5,
-        prev_source: str | None = None,
-        next_source: str | None = None,
-        source_hash: str | None = None,
-    ) -> list[FuzzyMatch]:
+    def search_fuzzy(self, text: str, src_lang: str = "id", tgt_lang: str = "en", *,
+                     min_score: float = DEFAULT_MIN_SCORE, limit: int = 5,
+                     prev_source: str | None = None, next_source: str | None = None,
+                     source_hash: str | None = None) -> list[FuzzyMatch]:
         """The units whose source best matches ``text``, best first, scoring >= ``min_score``.
 
         With ``prev_source``/``next_source`` (the neighbouring segments), an identical source
         recorded in the same context scores 101 and ranks first. Rejected units never match.
         ``source_hash``: ``text``'s :func:`text_hash`, if the caller has it already.
         """
-        from .store import _UNIT_COLUMNS, _unit
-
         query = normalize(text)
         if not query:
             return []
         self.update_fuzzy_index(minimum=FOLD_MIN)
-        index = self.fuzzy_index()
-        lo, hi = length_window(len(query), min_score)
-        ranks = self._lang_ranks(src_lang, tgt_lang)
-        ids = set()
-        for src, tgt in ranks:  # each stored variant of the languages (id, id-ID, in, ...)
-            if len(query) <= MAX_FUZZY_CHARS:
-                ids.update(index.candidates(query, src, tgt, lo, hi))
-                ids.update(self._tail_candidates(query, src, tgt, lo, hi, min_score, index))
-            exact = self.conn.execute(
-                "SELECT id FROM units WHERE src_lang = ? AND tgt_lang = ? AND source_hash = ?",
-                (src, tgt, source_hash or text_hash(query)),
+        # The index, the units waiting for it and the units themselves, read in one snapshot:
+        # a fold committed by another process in between cannot hide a unit from this lookup.
+        with self.db.snapshot():
+            ranks = self.units.lang_ranks(src_lang, tgt_lang)
+            ids = self._candidates(query, ranks, min_score, source_hash or text_hash(query))
+            if not ids:
+                return []
+            rows = self.db.conn.execute(
+                f"SELECT {unit_columns()} FROM units WHERE id IN ({marks(ids)}) "
+                "AND status != 'rejected' ORDER BY id",
+                tuple(ids),
             ).fetchall()
-            ids.update(r[0] for r in exact)
-        if not ids:
-            return []
-        rows = self.conn.execute(
-            f"SELECT {_UNIT_COLUMNS} FROM units WHERE id IN ({','.join('?' * len(ids))}) "
-            "AND status != 'rejected' ORDER BY id",
-            tuple(ids),
-        ).fetchall()
         matches = []
         for row in rows:
-            unit = _unit(row)
+            unit = unit_from_row(row)
             rank = ranks.get((unit.src_lang, unit.tgt_lang))
             if rank is None or not reusable(unit):  # a machine draft cut short offers nothing to reuse
                 continue
@@ -158,44 +96,38 @@ class MemoryLookup:
                 score = 101
             matches.append((score, sim, rank, unit))
         # An exact language variant ranks above another variant of the same score (issue 20).
-        matches.sort(key=lambda m: (-m[0], -m[1], m[2], _RANK.get(m[3].status, 3),
-                                    _ORIGIN_RANK.get(m[3].origin, 4), _neg_time(m[3].updated_at)))
-        out = []
-        for score, sim, _, unit in matches[:limit]:
-            out.append(FuzzyMatch(unit, score, sim, word_similarity(query, unit.source),
-                                  word_diff(unit.source, query)))
+        matches.sort(key=lambda m: (-m[0], -m[1], m[2], unit_rank(m[3])))
+        out = [FuzzyMatch(unit, score, sim, word_similarity(query, unit.source), word_diff(unit.source, query))
+               for score, sim, _, unit in matches[:limit]]
         # Equal character scores: the word-level score decides (stable sort keeps the rest).
         out.sort(key=lambda m: (-m.score, -round(m.similarity, 6), -m.word_similarity))
         return out
 
-    def _tail_candidates(self, query, src_lang, tgt_lang, lo, hi, min_score, index) -> list[int]:
-        # Units not in the index yet: score them all (there are few).
-        from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+    def _candidates(self, query: str, ranks: dict[tuple[str, str], int], min_score: float,
+                    query_hash: str) -> set[int]:
+        index = self.db.fuzzy_index()
+        lo, hi = length_window(len(query), min_score)
+        ids: set[int] = set()
+        for src, tgt in ranks:  # each stored variant of the languages (id, id-ID, in, ...)
+            if len(query) <= MAX_FUZZY_CHARS:
+                ids.update(index.candidates(query, src, tgt, lo, hi))
+                ids.update(_tail_candidates(query, index.unindexed(src, tgt), lo, hi, min_score))
+            exact = self.db.conn.execute(
+                "SELECT id FROM units WHERE src_lang = ? AND tgt_lang = ? AND source_hash = ?",
+                (src, tgt, query_hash),
+            ).fetchall()
+            ids.update(r[0] for r in exact)
+        return ids
 
-        rows = index.unindexed(src_lang, tgt_lang)
-        choices = {r[0]: normalize(r[1]) for r in rows}
-        choices = {k: v for k, v in choices.items() if lo <= len(v) <= hi}
-        cutoff = max(0.0, (min_score - 1) / 100)
-        hits = process.extract(query, choices, scorer=Levenshtein.normalized_similarity,
-                               score_cutoff=cutoff, limit=50)
-        return [key for _, _, key in hits]
-
-    def lookup_fuzzy(
-        self,
-        sources: Iterable[str],
-        src_lang: str,
-        tgt_lang: str,
-        *,
-        min_score: float = DEFAULT_MIN_SCORE,
-        hashes: Iterable[str] | None = None,
-    ) -> dict[str, FuzzyMatch]:
+    def lookup_fuzzy(self, sources: Iterable[str], src_lang: str, tgt_lang: str, *,
+                     min_score: float = DEFAULT_MIN_SCORE,
+                     hashes: Iterable[str] | None = None) -> dict[str, FuzzyMatch]:
         """The best fuzzy match (>= ``min_score``) of each source that has one, keyed by source.
         ``hashes``: the sources' :func:`text_hash` values, in order, if the caller has them."""
         found = {}
         sources = list(sources)
         keys = dict(zip(sources, hashes if hashes is not None else [None] * len(sources)))
-        self._pairs_now = self.language_pairs()  # one scan for all the sources, not one each
+        self.units.pairs_now = self.units.language_pairs()  # one scan for all the sources, not one each
         try:
             for source, key in keys.items():
                 best = self.search_fuzzy(source, src_lang, tgt_lang, min_score=min_score, limit=1,
@@ -203,23 +135,19 @@ class MemoryLookup:
                 if best:
                     found[source] = best[0]
         finally:
-            self._pairs_now = None
+            self.units.pairs_now = None
         return found
 
-    def lookup_context(
-        self, items: Iterable[tuple[str, str | None, str | None]], src_lang: str, tgt_lang: str,
-        *, hashes: Sequence[str] | None = None,
-    ) -> dict[int, TranslationUnit]:
+    def lookup_context(self, items: Iterable[tuple[str, str | None, str | None]], src_lang: str,
+                       tgt_lang: str, *, hashes: Sequence[str] | None = None) -> dict[int, TranslationUnit]:
         """Context matches (101) for ``(source, prev_source, next_source)`` items, by position:
         an identical source stored with the same neighbours (rejected units excluded).
         ``hashes``: the sources' :func:`text_hash` values, if the caller has them already."""
-        from .store import _UNIT_COLUMNS, _unit
-
         items = list(items)
         if hashes is None:
             hashes = [text_hash(source) for source, _, _ in items]
         found = {}
-        where, params, ranks = self._lang_where(src_lang, tgt_lang)
+        where, params, ranks = self.units.lang_where(src_lang, tgt_lang)
         candidates: dict[str, list[TranslationUnit]] = {}
         decided: dict[tuple[str, str, str], TranslationUnit | None] = {}
         for i, ((_, prev, nxt), h) in enumerate(zip(items, hashes)):
@@ -227,84 +155,53 @@ class MemoryLookup:
             key = (h, normalize(prev or ""), normalize(nxt or ""))
             if key not in decided:
                 if key[0] not in candidates:
-                    rows = self.conn.execute(
-                        f"SELECT {_UNIT_COLUMNS} FROM units WHERE {where} "
+                    rows = self.db.conn.execute(
+                        f"SELECT {unit_columns()} FROM units WHERE {where} "
                         "AND source_hash = ? AND status != 'rejected' ORDER BY id",
                         (*params, key[0]),
                     ).fetchall()
-                    candidates[key[0]] = [u for u in map(_unit, rows) if reusable(u)]
+                    candidates[key[0]] = [u for u in map(unit_from_row, rows) if reusable(u)]
                 units = [u for u in candidates[key[0]] if _same_context(u, prev, nxt)]
-                units.sort(key=lambda u: (ranks[u.src_lang, u.tgt_lang], _RANK.get(u.status, 3),
-                                          _ORIGIN_RANK.get(u.origin, 4), _neg_time(u.updated_at)))
+                units.sort(key=lambda u: (ranks[u.src_lang, u.tgt_lang], unit_rank(u)))
                 decided[key] = units[0] if units else None
             if decided[key] is not None:
                 found[i] = decided[key]
         return found
 
-    # -- suggestions recorded on segments ---------------------------------------------------
-
-    def record_suggestions(self, doc_id: int, suggestions: dict[int, tuple[int, int] | None]) -> None:
-        """Record, per segment index, the best fuzzy match found ``(tu_id, score)`` (or None)."""
-        with self.atomic():
-            self._write_many(
-                "UPDATE segments SET fuzzy_tu_id = ?, fuzzy_score = ? WHERE doc_id = ? AND idx = ?",
-                [(s[0] if s else None, s[1] if s else None, doc_id, idx) for idx, s in suggestions.items()],
-            )
-
     def suggestions(self, name: str) -> dict[int, FuzzyMatch]:
         """The recorded fuzzy suggestion of each segment of document ``name`` that has one."""
-        from .store import _UNIT_COLUMNS, _unit
-
-        doc = self.get_document(name)
-        rows = self.conn.execute(
-            f"""SELECT s.idx, s.source AS seg_source, s.fuzzy_score,
-                       u.{_UNIT_COLUMNS.replace(', ', ', u.')}
+        doc = self.documents.get_document(name)
+        rows = self.db.conn.execute(
+            f"""SELECT s.idx, s.source AS seg_source, s.fuzzy_score, {unit_columns('u')}
                 FROM segments s JOIN units u ON u.id = s.fuzzy_tu_id
                 WHERE s.doc_id = ? ORDER BY s.idx""",
             (doc.id,),
         ).fetchall()
         out = {}
         for r in rows:
-            unit = _unit(r)
+            unit = unit_from_row(r)
             out[r["idx"]] = FuzzyMatch(
                 unit, r["fuzzy_score"], similarity(r["seg_source"], unit.source),
                 word_similarity(r["seg_source"], unit.source), word_diff(unit.source, r["seg_source"]),
             )
         return out
 
-    # -- concordance --------------------------------------------------------------------
+    # -- concordance --------------------------------------------------------------------------
 
-    def concordance(
-        self,
-        phrase: str,
-        *,
-        src_lang: str | None = None,
-        tgt_lang: str | None = None,
-        side: str = "both",
-        limit: int = 20,
-    ) -> list[Concordance]:
+    def concordance(self, phrase: str, *, src_lang: str | None = None, tgt_lang: str | None = None,
+                    side: str = "both", limit: int = 20) -> list[Concordance]:
         """Units whose source and/or target contain ``phrase`` (its words, in order; case and
-        diacritics ignored), best bm25 rank first."""
-        from .store import _UNIT_COLUMNS, _unit
-
-        words = [w for w in _fts_words(phrase)]
+        diacritics ignored), best bm25 rank first (on PostgreSQL ranked as FTS5 ranks)."""
+        words = _fts_words(phrase)
         if not words:
             return []
-        match = '"' + " ".join(words).replace('"', '""') + '"'
-        if side in ("source", "target"):
-            match = f"{side} : {match}"
-        where, params = ["units_fts MATCH ?", "u.status != 'rejected'"], [match]
-        if src_lang or tgt_lang:
-            langs, values, _ = self._lang_where(src_lang, tgt_lang, "u.")
+        where, params = ["u.status != 'rejected'"], []
+        if src_lang or tgt_lang:  # any variant of the language
+            langs, values, _ = self.units.lang_where(src_lang, tgt_lang, "u.")
             where.append(langs)
             params += values
-        rows = self.conn.execute(
-            f"""SELECT u.{_UNIT_COLUMNS.replace(', ', ', u.')}, bm25(units_fts) AS rank
-                FROM units_fts JOIN units u ON u.id = units_fts.rowid
-                WHERE {' AND '.join(where)} ORDER BY rank, u.id LIMIT ?""",
-            (*params, limit),
-        ).fetchall()
-        return [Concordance(_unit(r), r["rank"]) for r in rows]
+        return self.db.dialect.concordance(self.db, words, side, where, params, limit)
+
 
 def _same_context(unit: TranslationUnit, prev: str | None, nxt: str | None) -> bool:
     if prev is None and nxt is None:
@@ -314,12 +211,18 @@ def _same_context(unit: TranslationUnit, prev: str | None, nxt: str | None) -> b
     ) == normalize(nxt or "")
 
 
-def _neg_time(stamp: str | None) -> str:
-    # Newest first inside an ascending sort: invert the characters of an ISO timestamp.
-    return "".join(chr(0x10FFFF - ord(c)) for c in (stamp or ""))
+def _tail_candidates(query: str, rows, lo: int, hi: int, min_score: float) -> list[int]:
+    # Units not in the index yet (``rows``: their ids and sources): score them all (there are few).
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    choices = {r[0]: normalize(r[1]) for r in rows}
+    choices = {k: v for k, v in choices.items() if lo <= len(v) <= hi}
+    cutoff = max(0.0, (min_score - 1) / 100)
+    hits = process.extract(query, choices, scorer=Levenshtein.normalized_similarity,
+                           score_cutoff=cutoff, limit=50)
+    return [key for _, _, key in hits]
 
 
 def _fts_words(phrase: str) -> list[str]:
-    from ..inline import strip_markers
-
     return re.findall(r"\w+", strip_markers(phrase))

@@ -75,11 +75,7 @@ class PgFuzzyIndex(FuzzyIndex):
             self.conn.native("DELETE FROM fuzzy_pending WHERE unit_id = ANY(%s)", ([r[0] for r in rows],))
             added += len(rows)
         if added:
-            folds = self._state("folds") + 1
-            if added >= 10_000 or folds >= 16:  # as FuzzyIndex.fold
-                self._compact()
-                folds = 0
-            self._set_state("folds", folds)
+            self._after_fold(added)
         return added
 
 

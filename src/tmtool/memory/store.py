@@ -1,288 +1,282 @@
-"""The SQLite implementation of the translation-memory store: one file, one writer at a time.
+"""The one translation-memory store, composed of feature parts (issue 15).
 
-The SQL both back ends share lives in ``base.py`` (:class:`SQLStore`); this module adds what is
-SQLite's own: the connection, ``BEGIN IMMEDIATE`` transactions, migrations, error messages, the
-tables to copy. ``pg.py`` is the server's.
+:class:`Store` holds a :class:`~tmtool.memory.database.Database` handle and one object per
+feature, each holding that handle: units (``units.py``), documents (``documents.py``), lookups
+(``lookup.py``), review history (``history.py``), scores (``scores.py``), paged browsing
+(``browse.py``), glossary and QA findings (``glossary.py``), whole tables for copying
+(``copy.py``). Its public methods are the flat API of
+:class:`~tmtool.memory.protocol.TranslationMemory` (documented there), each a one-line
+delegation. :class:`~tmtool.memory.sqlite.SQLiteMemory` and
+:class:`~tmtool.memory.pg.PostgresMemory` only say which database to open.
+
+What the store does not do: decide reuse (the pipeline, :mod:`tmtool.reuse`) or read and write
+files (:mod:`tmtool.exchange` over :mod:`tmtool.formats`).
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
-from ..errors import MemoryNotFound, TMError
-from ..records import TranslationUnit
-from .base import (  # noqa: F401  (re-exported: older code imports them from here)
-    _ORIGIN_RANK, _STATUS_RANK, _UNIT_COLUMNS, Pair, SQLStore, _check_unit, _document, _unit, now,
+from ..records import Document, Segment, TranslationUnit
+from .browse import Browse
+from .copy import Tables
+from .database import Database
+from .documents import Documents
+from .fuzzy import DEFAULT_MIN_SCORE, FuzzyIndex, FuzzyMatch
+from .glossary import Glossary
+from .history import History
+from .imports import Imports
+from .lookup import Lookup
+from .records import (
+    Change, Concordance, Finding, GlossaryEntry, GlossaryImport, IndexRow, Pair, ReviewPair, StoredCorpusScore,
+    SegmentLink, StoredScore,
 )
-from .migrations import MIGRATIONS
+from .scores import Scores
+from .stats import memory_stats
+from .units import Units
 
-# Tables that are indexes of the content (rebuilt from it), not content: `tm copy` skips them.
-_DERIVED = ("_migrations", "fuzzy_", "units_fts", "sqlite_")
 
+class Store:
+    """A translation memory: the parts over one database handle."""
 
-class SQLiteMemory(SQLStore):
-    """A translation memory in one SQLite file.
+    def __init__(self, db: Database):
+        self.db = db
+        self._units = Units(db)
+        self._documents = Documents(db)
+        self._scores = Scores(db, self._documents)
+        self._lookup = Lookup(db, self._units, self._documents)
+        self._history = History(db, self._units, self._documents, self._scores)
+        self._browse = Browse(db, self._documents, self._scores)
+        self._glossary = Glossary(db, self._documents)
+        self._whole = Tables(db)
+        self._imports = Imports(db, self._units)
 
-    Opening applies pending migrations. Every write goes through :meth:`atomic`, so a crash
-    (even ``kill -9``) leaves either all of a write or none of it.
-    """
+    # -- life cycle and transactions
+    @property
+    def conn(self) -> Any:
+        return self.db.conn
 
-    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout: float = 60.0):
-        self.path = Path(path)
-        if not self.path.exists():
-            if not create:
-                raise MemoryNotFound(
-                    f"no translation memory at {self.path} (run `tmtool translate` to create one, "
-                    "or pass --tm PATH)"
-                )
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise TMError(f"cannot create {self.path.parent}: {e.strerror or e}") from None
-        elif self.path.is_dir():
-            raise TMError(f"{self.path} is a directory, not a translation memory file")
-        try:
-            target, uri = str(self.path), False
-            if self.path.exists() and _read_only_fs(self.path):
-                # On read-only media SQLite cannot create the -shm file that WAL mode reads
-                # through; nothing can change the file there, so it is opened as immutable.
-                target, uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", True
-            self.conn = sqlite3.connect(
-                target, uri=uri, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self._set_journal_mode()
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.DatabaseError as e:
-            raise _open_error(self.path, e) from None
-        self._depth = 0
-        self._lock = threading.RLock()
-        self._migrate()
-
-    def _set_journal_mode(self) -> None:
-        # WAL lets readers go on while one process writes; on a read-only file it cannot be
-        # switched on, and the memory is still readable in its current mode.
-        try:
-            self.conn.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError:
-            pass
-
-    # -- transactions -------------------------------------------------------------------
-
-    @contextmanager
-    def atomic(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; nested calls become savepoints of the outer one."""
-        with self._lock:
-            depth = self._depth
-            name = f"sp{depth}"
-            try:
-                self.conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
-            except sqlite3.OperationalError as e:
-                raise _tm_error(self.path, e) from None
-            self._depth += 1
-            try:
-                yield self.conn
-            except BaseException:
-                self._depth -= 1
-                # After some errors (disk full, I/O error) SQLite has rolled the whole transaction
-                # back itself: rolling back again would fail and hide the error that matters.
-                if self.conn.in_transaction:
-                    if depth == 0:
-                        self.conn.execute("ROLLBACK")
-                    else:
-                        self.conn.execute(f"ROLLBACK TO {name}")
-                        self.conn.execute(f"RELEASE {name}")
-                raise
-            self._depth -= 1
-            try:
-                self.conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
-            except sqlite3.OperationalError as e:
-                if depth == 0 and self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise _tm_error(self.path, e) from None
-
-    @contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
-        """Reads that see one consistent state of the memory (a read transaction)."""
-        with self._lock:
-            if self.conn.in_transaction:
-                yield self.conn
-                return
-            self.conn.execute("BEGIN")
-            try:
-                yield self.conn
-            finally:
-                self.conn.execute("COMMIT")
-
-    def _write(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
-        try:
-            return self.conn.execute(sql, params)
-        except sqlite3.OperationalError as e:
-            raise _tm_error(self.path, e) from None
-
-    # -- schema -------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        try:
-            done = self._applied_migrations()
-        except sqlite3.DatabaseError as e:
-            raise TMError(f"{self.path}: not a translation memory ({e})") from None
-        pending = [(n, sql) for n, sql in MIGRATIONS if n not in done]
-        for name, sql in pending:
-            with self.atomic() as conn:
-                # Re-check inside the lock: another process may have migrated meanwhile.
-                if name in self._applied_migrations():
-                    continue
-                for statement in _split_sql(sql):
-                    conn.execute(statement)
-                conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, now()))
-
-    def _applied_migrations(self) -> set[str]:
-        exists = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
-        ).fetchone()
-        if not exists:
-            with self.atomic() as conn:
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-                )
-        return {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+    @property
+    def path(self) -> Path | str:
+        return self.db.path
 
     @property
     def schema_version(self) -> str:
-        """The name of the last migration applied."""
-        row = self.conn.execute("SELECT name FROM _migrations ORDER BY name DESC LIMIT 1").fetchone()
-        return row[0] if row else ""
+        return self.db.schema_version
 
-    # -- hooks of SQLStore --------------------------------------------------------------
+    def atomic(self) -> AbstractContextManager[Any]:
+        return self.db.atomic()
 
-    def _write_many(self, sql: str, rows: Iterable[Sequence]) -> sqlite3.Cursor:
-        try:
-            return self.conn.executemany(sql, rows)
-        except sqlite3.OperationalError as e:
-            raise _tm_error(self.path, e) from None
+    def snapshot(self) -> AbstractContextManager[Any]:
+        return self.db.snapshot()
 
-    def _insert_id(self, sql: str, params: Sequence) -> int | None:
-        cur = self._write(sql, params)
-        return cur.lastrowid if cur.rowcount == 1 else None
+    def close(self) -> None:
+        self.db.close()
 
-    def _upsert_document(self, name: str, values: tuple, stamp: str) -> tuple[int, bool]:
-        # BEGIN IMMEDIATE already keeps every other writer out: look, then write.
-        row = self.conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            cur = self._write(
-                """INSERT INTO documents (name, content_hash, src_lang, tgt_lang, source_text,
-                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (name, *values, stamp, stamp),
-            )
-            return cur.lastrowid, False
-        self._write(
-            """UPDATE documents SET content_hash = ?, src_lang = ?, tgt_lang = ?,
-                   source_text = ?, updated_at = ? WHERE id = ?""",
-            (*values, stamp, row[0]),
-        )
-        return row[0], True
+    def __enter__(self):
+        return self
 
-    def _lock_unit(self, tu_id: int) -> TranslationUnit:
-        return self.get_unit(tu_id)  # the write transaction already excludes other writers
+    def __exit__(self, *exc) -> None:
+        self.close()
 
-    def _lock_document(self, doc_id: int) -> None:
-        pass  # as _lock_unit: the write transaction is the lock
+    # -- units
+    def add_units(self, units: Iterable[TranslationUnit]) -> list[int]:
+        return self._units.add_units(units)
 
-    def _writable(self) -> bool:
-        return os.access(self.path, os.W_OK)
+    def get_unit(self, tu_id: int) -> TranslationUnit:
+        return self._units.get_unit(tu_id)
 
-    def _tables(self) -> dict[str, list[str]]:
-        names = [r[0] for r in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {
-            t: [r[1] for r in self.conn.execute(f"PRAGMA table_info({t})")]
-            for t in names if not t.startswith(_DERIVED)
-        }
+    def get_units(self, tu_ids: Iterable[int]) -> dict[int, TranslationUnit]:
+        return self._units.get_units(tu_ids)
+
+    def count_units(self) -> int:
+        return self._units.count_units()
+
+    def unit_ids(self, units: Iterable[TranslationUnit]) -> list[int | None]:
+        return self._units.unit_ids(units)
+
+    def lookup_exact(self, sources: Iterable[str], src_lang: str, tgt_lang: str, *,
+                     hashes: Iterable[str] | None = None) -> dict[str, TranslationUnit]:
+        return self._units.lookup_exact(sources, src_lang, tgt_lang, hashes=hashes)
+
+    def approved_targets(self, sources: Iterable[str], src_lang: str, tgt_lang: str) -> dict[str, TranslationUnit]:
+        return self._units.approved_targets(sources, src_lang, tgt_lang)
+
+    def language_pairs(self) -> list[tuple[str, str]]:
+        return self._units.language_pairs()
+
+    def iter_units(self, *, status: Sequence[str] | None = None, doc: str | None = None,
+                   src_lang: str | None = None, tgt_lang: str | None = None,
+                   batch: int = 2000) -> Iterator[TranslationUnit]:
+        doc_id = self._documents.get_document(doc).id if doc is not None else None
+        return self._units.iter_units(status=status, doc_id=doc_id, src_lang=src_lang, tgt_lang=tgt_lang,
+                                      batch=batch)
+
+    # -- documents and their segments
+    def save_document(self, name: str, text: str, segments: Sequence[Segment], src_lang: str, tgt_lang: str,
+                      hashes: Sequence[str] | None = None, links: Mapping[int, SegmentLink] | None = None) -> int:
+        return self._documents.save_document(name, text, segments, src_lang, tgt_lang, hashes, links)
+
+    def link_segments(self, doc_id: int, links: dict[int, int], matches: dict[int, int | None] | None = None) -> None:
+        self._documents.link_segments(doc_id, links, matches)
+
+    def link_sources(self, doc_id: int, links: dict[str, int], match: int | None = None,
+                     suggestions: Mapping[str, tuple[int, int]] | None = None) -> None:
+        self._documents.link_sources(doc_id, links, match, suggestions)
+
+    def record_suggestions(self, doc_id: int, suggestions: dict[int, tuple[int, int] | None]) -> None:
+        self._documents.record_suggestions(doc_id, suggestions)
+
+    def document_units(self, name: str) -> set[int]:
+        return self._documents.document_units(name)
+
+    def mark_own_mt(self, doc_id: int, tu_ids: Iterable[int]) -> None:
+        self._documents.mark_own_mt(doc_id, tu_ids)
+
+    def get_document(self, name: str) -> Document:
+        return self._documents.get_document(name)
+
+    def documents(self) -> list[Document]:
+        return self._documents.documents()
+
+    def document_text(self, name: str) -> str:
+        return self._documents.document_text(name)
+
+    def pairs(self, name: str) -> list[Pair]:
+        return self._documents.pairs(name)
+
+    # -- fuzzy, context and concordance lookups
+    def fuzzy_index(self) -> FuzzyIndex:
+        return self.db.fuzzy_index()
+
+    def update_fuzzy_index(self, *, minimum: int = 0) -> int:
+        return self._lookup.update_fuzzy_index(minimum=minimum)
+
+    def search_fuzzy(self, text: str, src_lang: str = "id", tgt_lang: str = "en", *,
+                     min_score: float = DEFAULT_MIN_SCORE, limit: int = 5, prev_source: str | None = None,
+                     next_source: str | None = None, source_hash: str | None = None) -> list[FuzzyMatch]:
+        return self._lookup.search_fuzzy(text, src_lang, tgt_lang, min_score=min_score, limit=limit,
+                                         prev_source=prev_source, next_source=next_source,
+                                         source_hash=source_hash)
+
+    def lookup_fuzzy(self, sources: Iterable[str], src_lang: str, tgt_lang: str, *,
+                     min_score: float = DEFAULT_MIN_SCORE,
+                     hashes: Iterable[str] | None = None) -> dict[str, FuzzyMatch]:
+        return self._lookup.lookup_fuzzy(sources, src_lang, tgt_lang, min_score=min_score, hashes=hashes)
+
+    def lookup_context(self, items: Iterable[tuple[str, str | None, str | None]], src_lang: str,
+                       tgt_lang: str, *, hashes: Sequence[str] | None = None) -> dict[int, TranslationUnit]:
+        return self._lookup.lookup_context(items, src_lang, tgt_lang, hashes=hashes)
+
+    def suggestions(self, name: str) -> dict[int, FuzzyMatch]:
+        return self._lookup.suggestions(name)
+
+    def concordance(self, phrase: str, *, src_lang: str | None = None, tgt_lang: str | None = None,
+                    side: str = "both", limit: int = 20) -> list[Concordance]:
+        return self._lookup.concordance(phrase, src_lang=src_lang, tgt_lang=tgt_lang, side=side, limit=limit)
+
+    # -- review, history, scores
+    def review_pairs(self, name: str, *, statuses: Sequence[str] | None = None,
+                     origins: Sequence[str] | None = None) -> list[ReviewPair]:
+        return self._history.review_pairs(name, statuses=statuses, origins=origins)
+
+    def document_pairs(self, name: str) -> list[ReviewPair]:
+        return self._history.document_pairs(name)
+
+    def history(self, tu_id: int) -> list[Change]:
+        return self._history.history(tu_id)
+
+    def unit_segments(self, tu_id: int) -> list[tuple[str, int]]:
+        return self._history.unit_segments(tu_id)
+
+    def machine_targets(self, tu_ids: Iterable[int]) -> dict[int, str]:
+        return self._history.machine_targets(tu_ids)
+
+    def set_status(self, tu_id: int, status: str, *, author: str | None = None,
+                   expected: TranslationUnit | None = None) -> TranslationUnit:
+        return self._history.set_status(tu_id, status, author=author, expected=expected)
+
+    def set_document_status(self, name: str, status: str, *, origins: Sequence[str] | None = None,
+                            statuses: Sequence[str] | None = None, author: str | None = None) -> dict[str, int]:
+        return self._history.set_document_status(name, status, origins=origins, statuses=statuses, author=author)
+
+    def edit_target(self, tu_id: int, target: str, *, author: str | None = None, status: str = "approved",
+                    expected: TranslationUnit | None = None) -> TranslationUnit:
+        return self._history.edit_target(tu_id, target, author=author, status=status, expected=expected)
+
+    def corpus_scores(self, name: str) -> list[StoredCorpusScore]:
+        return self._scores.corpus_scores(name)
+
+    def save_scores(self, name: str, corpus: Iterable[StoredCorpusScore],
+                    sentences: Iterable[tuple[int, StoredScore]]) -> None:
+        self._scores.save_scores(name, corpus, sentences)
+
+    # -- a document a page at a time (tmtool serve)
+    def review_index(self, name: str) -> list[IndexRow]:
+        return self._browse.review_index(name)
+
+    def status_counts(self, name: str) -> dict[str, int]:
+        return self._browse.status_counts(name)
+
+    def review_page(self, name: str, indexes: Iterable[int]) -> list[ReviewPair]:
+        return self._browse.review_page(name, indexes)
+
+    def page_suggestions(self, name: str, indexes: Iterable[int]) -> dict[int, tuple[int, TranslationUnit]]:
+        return self._browse.page_suggestions(name, indexes)
+
+    # -- glossary and QA findings
+    def import_glossary(self, entries: Iterable[GlossaryEntry], *, origin: str | None = None) -> GlossaryImport:
+        return self._glossary.import_glossary(entries, origin=origin)
+
+    def glossary(self, ids: Sequence[int] | None = None) -> list[GlossaryEntry]:
+        return self._glossary.glossary(ids)
+
+    def search_glossary(self, text: str, *, limit: int = 50) -> list[GlossaryEntry]:
+        return self._glossary.search_glossary(text, limit=limit)
+
+    def glossary_size(self) -> tuple[int, int]:
+        return self._glossary.glossary_size()
+
+    def save_findings(self, name: str, findings: Iterable[Finding]) -> int:
+        return self._glossary.save_findings(name, findings)
+
+    def findings(self, name: str) -> list[Finding]:
+        return self._glossary.findings(name)
+
+    def findings_checked_at(self, name: str) -> str | None:
+        return self._glossary.findings_checked_at(name)
+
+    def consistency_conflicts(self, tu_ids: Sequence[int] | None = None) -> list[tuple[int, str, int, str]]:
+        return self._glossary.consistency_conflicts(tu_ids)
+
+    # -- bulk import (files: tmtool.exchange reads them) and statistics
+    def import_units(self, units: Iterable[TranslationUnit], *, status: str | None = None,
+                     progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+        return self._imports.import_units(units, status=status, progress=progress)
+
+    def main_source_language(self) -> str:
+        return self._units.main_source_language()
+
+    def stats(self) -> dict:
+        return memory_stats(self.db)
+
+    # -- whole-memory copy
+    def is_empty(self) -> bool:
+        return self._whole.is_empty()
+
+    def content_tables(self) -> dict[str, list[str]]:
+        return self._whole.content_tables()
 
     def read_rows(self, table: str, columns: Sequence[str], batch: int = 5000) -> Iterator[list[tuple]]:
-        cols = ", ".join(f'"{c}"' for c in columns)
-        cur = self.conn.execute(f"SELECT {cols} FROM {table}")
-        while True:
-            rows = cur.fetchmany(batch)
-            if not rows:
-                return
-            yield [tuple(r) for r in rows]
+        return self._whole.read_rows(table, columns, batch)
 
-    def _storage(self) -> dict:
-        q = self.conn.execute
-        page_size = q("PRAGMA page_size").fetchone()[0]
-        pages = q("PRAGMA page_count").fetchone()[0]
-        free = q("PRAGMA freelist_count").fetchone()[0]
-        return {"bytes": page_size * (pages - free), "file_bytes": _file_size(self.path)}
+    def write_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        self._whole.write_rows(table, columns, rows)
 
-    def _after_import(self, added: int) -> None:
-        pass
-
-    def _bulk_import(self) -> None:
-        # A bigger page cache for the one long transaction: the unique index takes random
-        # inserts, and spilling dirty pages to the WAL mid-transaction is what slows a big import.
-        self.conn.execute("PRAGMA cache_size = -65536")
-
-
-def _split_sql(script: str) -> list[str]:
-    # Split at the ends of statements; complete_statement keeps a trigger's BEGIN ... END whole.
-    statements, buf = [], ""
-    for piece in script.split(";"):
-        buf += piece + ";"
-        if sqlite3.complete_statement(buf):
-            if buf.strip(" \t\n;"):
-                statements.append(buf.strip())
-            buf = ""
-    return statements
-
-
-def _read_only_fs(path: Path) -> bool:
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
-
-
-def _open_error(path: Path, e: sqlite3.DatabaseError) -> TMError:
-    """Why a memory cannot be opened, in words: a full disk or read-only media look like I/O
-    errors to SQLite, not like the damaged file its message suggests."""
-    where = path if path.exists() else path.parent
-    if isinstance(e, sqlite3.OperationalError):
-        if _read_only_fs(where):
-            return TMError(f"{path}: on a read-only file system; a new memory cannot be created there")
-        try:
-            room = os.statvfs(where).f_bavail * os.statvfs(where).f_frsize
-        except OSError:
-            room = None
-        if room is not None and room < 1 << 20:
-            return TMError(f"{path}: the disk is full ({room // 1024} KiB free): SQLite cannot open the "
-                           "memory without room for its -wal and -shm files; nothing was written")
-    return TMError(f"{path}: not a usable SQLite database ({e})")
-
-
-def _tm_error(path: Path, e: sqlite3.OperationalError) -> TMError:
-    msg = str(e)
-    if "readonly" in msg:
-        return TMError(f"{path}: the translation memory is read-only; nothing was written")
-    if "disk is full" in msg or "database or disk is full" in msg:
-        return TMError(f"{path}: the disk is full; nothing of this write was stored")
-    if "locked" in msg or "busy" in msg:
-        return TMError(f"{path}: the translation memory stayed locked by another process; try again")
-    return TMError(f"{path}: {msg}")
-
-
-def _file_size(path: Path) -> int:
-    total = 0
-    for suffix in ("", "-wal"):
-        try:
-            total += os.path.getsize(f"{path}{suffix}")
-        except OSError:
-            pass
-    return total
+    def finish_copy(self) -> None:
+        self.db.dialect.finish_copy(self.db)
+        self.update_fuzzy_index()
+        self.db.dialect.after_import(self.db, 1000)

@@ -9,7 +9,7 @@ simplemma) in :mod:`tmtool.qa.terms`.
 
 from __future__ import annotations
 
-from ..memory.glossary import Finding
+from ..memory.records import Finding
 from .checks import ALL_CHECKS, CHECKS, PairText
 from .run import QaResult, TermChecker, check_pair, qa_document, qa_memory
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..inline import MARK_BASE, display_text, xml_to_text
-from ..memory.glossary import Finding
+from ..memory.records import Finding
 from . import numbers
 
 ERROR, WARNING = "error", "warning"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..memory.glossary import Finding, GlossaryEntry
+from ..memory.records import Finding, GlossaryEntry
 from .checks import CHECKS, ERROR, WARNING, PairText
 from .terms import TermHit, TermMatcher, primary
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..memory.glossary import Finding
+from ..memory.records import Finding
 from ..terminal import plural
 from .run import SEVERITY_RANK, TermChecker, term_checker
 
 if TYPE_CHECKING:
     from ..memory.protocol import TranslationMemory
-    from ..memory.review import ReviewPair
+    from ..memory.records import ReviewPair
 
 
 def stored_findings(tm: TranslationMemory, name: str) -> dict[int, list[Finding]]:

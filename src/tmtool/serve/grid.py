@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFound, UsageError
 from ..inline import shown
-from ..memory.browse import IndexRow
-from ..memory.review import ReviewPair
+from ..memory.records import IndexRow, ReviewPair
 from ..records import ORIGINS, STATUSES, TranslationUnit
 
 if TYPE_CHECKING:
