@@ -53,6 +53,12 @@ GOOD_ENCODINGS = {
 
 
 @pytest.fixture
+def tm_path(memory_location):
+    """Every memory of this module is once a SQLite file, once a PostgreSQL server's (issue 15)."""
+    return memory_location
+
+
+@pytest.fixture
 def memory(tm_path, tmp_path):
     """A seeded memory and its row counts; every test checks they did not move."""
     counts = seed_memory(tm_path, tmp_path)

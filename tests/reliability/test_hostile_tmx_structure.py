@@ -33,6 +33,12 @@ def tmx(*tus: str, src: str = "id") -> str:
 
 
 @pytest.fixture
+def tm_path(memory_location):
+    """Every memory of this module is once a SQLite file, once a PostgreSQL server's (issue 15)."""
+    return memory_location
+
+
+@pytest.fixture
 def memory(tm_path, tmp_path):
     counts = seed_memory(tm_path, tmp_path)
     yield tm_path
