@@ -72,14 +72,15 @@ def is_server(tm) -> bool:
     return str(tm).startswith(("postgresql://", "postgres://"))
 
 
-def _query(tm, sql: str, *, read_only: bool = False) -> list[tuple]:
+def query(tm, sql: str, *, read_only: bool = False) -> list[tuple]:
     """Rows of one query on the memory, with the back end's own driver. (A SQLite file is
     opened read-write unless asked: after a kill -9 its -wal may need recovering.)"""
     if is_server(tm):
         import psycopg
 
         with psycopg.connect(str(tm), autocommit=True, connect_timeout=10) as conn:
-            return conn.execute(sql).fetchall()
+            cur = conn.execute(sql)
+            return cur.fetchall() if cur.description else []
     db = sqlite3.connect(f"file:{tm}?mode=ro", uri=True) if read_only else sqlite3.connect(tm)
     try:
         return db.execute(sql).fetchall()
@@ -89,11 +90,11 @@ def _query(tm, sql: str, *, read_only: bool = False) -> list[tuple]:
 
 def review_decisions(tm) -> tuple[int, int, int]:
     """(approved units, approve history rows, approved units without their history row)."""
-    approved = _query(tm, "SELECT count(*) FROM units WHERE status = 'approved' "
+    approved = query(tm, "SELECT count(*) FROM units WHERE status = 'approved' "
                           "AND source LIKE 'Kalimat nomor %'")[0][0]
-    rows = _query(tm, "SELECT count(*) FROM history h JOIN units u ON u.id = h.tu_id "
+    rows = query(tm, "SELECT count(*) FROM history h JOIN units u ON u.id = h.tu_id "
                       "WHERE h.new_status = 'approved' AND u.source LIKE 'Kalimat nomor %'")[0][0]
-    orphans = _query(tm, "SELECT count(*) FROM units u WHERE u.status = 'approved' AND u.source LIKE 'Kalimat nomor %' "
+    orphans = query(tm, "SELECT count(*) FROM units u WHERE u.status = 'approved' AND u.source LIKE 'Kalimat nomor %' "
                          "AND NOT EXISTS (SELECT 1 FROM history h WHERE h.tu_id = u.id AND h.new_status = 'approved')"
                      )[0][0]
     return approved, rows, orphans
@@ -101,17 +102,17 @@ def review_decisions(tm) -> tuple[int, int, int]:
 
 def unit_sources(tm, like: str) -> set[str]:
     """The sources of the memory's units that match the SQL pattern ``like``."""
-    return {r[0] for r in _query(tm, f"SELECT source FROM units WHERE source LIKE '{like}'")}
+    return {r[0] for r in query(tm, f"SELECT source FROM units WHERE source LIKE '{like}'")}
 
 
 def row_counts(tm) -> dict[str, int]:
     """The number of rows of every table of the memory (indexes and FTS shadow tables too)."""
     if is_server(tm):
-        tables = [r[0] for r in _query(tm, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+        tables = [r[0] for r in query(tm, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
     else:
-        tables = [r[0] for r in _query(
+        tables = [r[0] for r in query(
             tm, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", read_only=True)]
-    counts = _query(tm, " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables), read_only=True)
+    counts = query(tm, " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables), read_only=True)
     return dict(counts)
 
 
@@ -119,12 +120,12 @@ def check_memory(tm) -> int:
     """Integrity, foreign keys, no duplicate pairs; returns the number of units. (PostgreSQL
     enforces its foreign keys itself; its pages are checked by the server as it reads them.)"""
     if not is_server(tm):
-        assert _query(tm, "PRAGMA integrity_check")[0][0] == "ok"
-        assert _query(tm, "PRAGMA foreign_key_check") == []
-    dupes = _query(tm, "SELECT count(*) FROM (SELECT 1 FROM units GROUP BY src_lang, tgt_lang, source_hash, "
+        assert query(tm, "PRAGMA integrity_check")[0][0] == "ok"
+        assert query(tm, "PRAGMA foreign_key_check") == []
+    dupes = query(tm, "SELECT count(*) FROM (SELECT 1 FROM units GROUP BY src_lang, tgt_lang, source_hash, "
                        "target_hash HAVING count(*) > 1) d")[0][0]
     assert dupes == 0
-    return _query(tm, "SELECT count(*) FROM units")[0][0]
+    return query(tm, "SELECT count(*) FROM units")[0][0]
 
 
 def drop_memory(tm) -> None:
@@ -146,7 +147,7 @@ def drop_memory(tm) -> None:
 def memory_exists(tm) -> bool:
     """Whether a memory has been created at ``tm`` (its units table exists)."""
     if is_server(tm):
-        return bool(_query(tm, "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() "
+        return bool(query(tm, "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() "
                                "AND tablename = 'units'"))
     return Path(tm).exists()
 
