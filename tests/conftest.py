@@ -120,6 +120,41 @@ def tiny_translator(tiny_model):
     return get_translator("transformers", model=str(tiny_model), device="cpu")
 
 
+# -- the command line (issue 15) -----------------------------------------------------------
+
+
+def run_cli(*args, input: str | bytes | None = None, check: bool = True, code: int | None = None,
+            env: dict | None = None):
+    """Run ``tmtool ARGS...`` in this process (click's runner) and return its result:
+    ``exit_code``, ``stdout``, ``stderr``, ``output``.
+
+    With ``check`` (the default) a non-zero exit fails the test with the command's output;
+    ``code=N`` expects exit code N instead; ``check=False`` expects nothing. A traceback is never
+    an outcome: an exception other than an exit is raised in the test, as with
+    ``catch_exceptions=False``. For helpers outside tests; tests take the ``tmtool`` fixture.
+    """
+    from click.testing import CliRunner
+
+    from tmtool.cli import cli
+
+    argv = [str(a) for a in args]
+    result = CliRunner().invoke(cli, argv, input=input, env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception.with_traceback(result.exc_info[2])
+    expected = code if code is not None else (0 if check else None)
+    if expected is not None and result.exit_code != expected:
+        raise AssertionError(f"tmtool {' '.join(argv)}: exit code {result.exit_code}, expected {expected}\n"
+                             f"{result.output}")
+    return result
+
+
+@pytest.fixture
+def tmtool():
+    """The CLI runner: ``tmtool("--tm", tm, "translate", doc, check=False)`` -> a result with
+    exit_code, stdout and stderr (see :func:`run_cli`)."""
+    return run_cli
+
+
 # -- PostgreSQL (issue 7) -------------------------------------------------------------------
 
 

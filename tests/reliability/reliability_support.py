@@ -11,9 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from tmtool.cli import cli
+from conftest import run_cli
 
 # Pairs every seeded memory holds (TSV: source<TAB>target).
 SEED_PAIRS = [
@@ -34,12 +32,6 @@ def run_tmtool(tm: Path, *args, input: str | None = None, timeout: float = 120, 
                           timeout=timeout, env=env)
 
 
-def invoke(tm: Path, *args, input: str | bytes | None = None):
-    """tmtool in this process (fast): for the many small cases. Exceptions are caught, so a
-    traceback shows up as ``result.exception`` that is not a SystemExit."""
-    return CliRunner().invoke(cli, ["--tm", str(tm), *map(str, args)], input=input)
-
-
 def seed_memory(tm: Path, tmp: Path) -> dict[str, int]:
     """A memory with units, a document and its segments, and a review decision with history;
     returns its row counts."""
@@ -49,8 +41,7 @@ def seed_memory(tm: Path, tmp: Path) -> dict[str, int]:
     doc.write_text("Selamat pagi. Apa kabar?\n\nTerima kasih banyak.\n", encoding="utf-8")
     for args in (("tm", "import", pairs), ("translate", doc, "-o", tmp / "seed-doc.en.txt"),
                  ("pairs", "set-status", "approved", "--doc", "seed-doc.txt")):
-        r = invoke(tm, *args)
-        assert r.exit_code == 0, r.output
+        run_cli("--tm", tm, *args)
     return row_counts(tm)
 
 
@@ -62,8 +53,7 @@ def review_doc(tm, tmp_path, n: int) -> str:
     doc = tmp_path / "review.txt"
     doc.write_text(" ".join(sources) + "\n", encoding="utf-8")
     for args in (("tm", "import", pairs), ("translate", doc, "-o", tmp_path / "review.en.txt")):
-        r = invoke(tm, *args)
-        assert r.exit_code == 0, r.output
+        run_cli("--tm", tm, *args)
     return "review.txt"
 
 
@@ -162,8 +152,8 @@ def one_line_error(text: str) -> str:
 
 
 def assert_refused(result, *needles: str) -> str:
-    """A CliRunner or subprocess result that failed the way issue 5 asks: exit 1 or 2, one line
-    that contains every needle, no traceback. Returns the message."""
+    """A ``tmtool`` fixture's or subprocess result that failed the way issue 5 asks: exit 1 or 2,
+    one line that contains every needle, no traceback. Returns the message."""
     if hasattr(result, "returncode"):  # a real process
         code, err = result.returncode, result.stderr
     else:
