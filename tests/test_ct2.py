@@ -9,14 +9,14 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES
+from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, require_ct2
 
 from tmtool.cli import cli
 from tmtool.errors import BackendNotAvailable, ModelError
 from tmtool.segment import Segmenter
 from tmtool.translate import get_translator, resolve_backend
 
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 pytestmark = pytest.mark.ct2
 
 REFERENCE = ARTICLE_EN_SENTENCES.read_text(encoding="utf-8").splitlines()

@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 
 import pytest
-from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES
+from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, require_ct2
 
 from tmtool.translate import Translator
 from tmtool.translate.base import CutNote, configured_max_length, derived_max_length
@@ -49,7 +49,7 @@ def variants(tiny_model, tmp_path_factory):
 
 def needs_backend(args):
     if "ct2" in args:
-        pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed")
+        require_ct2()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

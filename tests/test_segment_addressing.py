@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE
+from conftest import ARTICLE, require_ct2
 from test_review import DOC, REFERENCE, run, translate_example, unit_ids
 
 from tmtool.cli import cli
@@ -34,7 +34,10 @@ def test_a_second_document_continues_in_its_own_order(tm_path):
 
 @pytest.mark.parametrize("backend", ["ct2", "transformers"])
 def test_translate_numbers_units_in_document_order_on_each_backend(tm_path, tiny_model, backend):
-    pytest.importorskip("ctranslate2" if backend == "ct2" else "torch")
+    if backend == "ct2":
+        require_ct2()
+    else:
+        pytest.importorskip("torch")
     r = CliRunner().invoke(cli, ["--tm", str(tm_path), "translate", str(ARTICLE), "--model", str(tiny_model),
                                  "--backend", backend, "--batch-size", "4", "--format", "jsonl"],
                            catch_exceptions=False)

@@ -6,7 +6,7 @@ import hashlib
 import json
 
 import pytest
-from conftest import ARTICLE, load_script
+from conftest import ARTICLE, load_script, require_ct2
 
 from tmtool.errors import InputError, ModelError
 from tmtool.segment import Segmenter
@@ -14,7 +14,7 @@ from tmtool.translate import get_translator
 from tmtool.translate import shortlist as sl
 from tmtool.translate.spm import SpmTokenizer
 
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 pytestmark = pytest.mark.ct2
 
 

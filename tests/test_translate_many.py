@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE
+from conftest import ARTICLE, require_ct2
 
 from tmtool.batch import collect_inputs
 from tmtool.cli import cli
@@ -16,7 +16,7 @@ from tmtool.cli.translate_many import output_name
 from tmtool.errors import UsageError
 from tmtool.memory import open_memory
 
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 pytestmark = pytest.mark.ct2
 
 ARTICLE_LINES = ARTICLE.read_text(encoding="utf-8").split("\n\n")

@@ -12,14 +12,14 @@ import json
 import sqlite3
 
 import pytest
-from conftest import ARTICLE
+from conftest import ARTICLE, require_ct2
 from test_output_limits import REFERENCE, SMALL, expected_cut, variants  # noqa: F401 (a fixture)
 
 from tmtool.memory import open_memory
 from tmtool.segment import Segmenter
 
 pytestmark = pytest.mark.ct2
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 
 PARAGRAPHS = ARTICLE.read_text(encoding="utf-8").split("\n\n")
 SOURCES = [s.text for s in Segmenter().segment(ARTICLE.read_text(encoding="utf-8"))]
