@@ -134,7 +134,7 @@ def _mount_tmpfs(point, size: str) -> bool:
 
 def test_a_full_tablespace_gives_one_line_and_keeps_the_memory(pg_cluster, tmp_path):
     # The memory's tables live in a tablespace on a 3 MB file system (the server's own WAL does
-    # not: a full WAL disk stops the whole server, which is the administrator's alarm, not ours).
+    # not: a full WAL disk may shut the whole server down, which is the administrator's alarm, not ours).
     import os
 
     import pgserver
