@@ -16,7 +16,6 @@ from conftest import REPO
 from reliability_support import (
     assert_refused, check_memory, is_server, peak_rss_mb, row_counts, run_tmtool, seed_memory, unit_sources,
 )
-)
 
 HOSTILE = REPO / "tests" / "data" / "hostile"
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n{doctype}<tmx version="1.4">\n<header creationtool="t" '
