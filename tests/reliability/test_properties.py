@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import random
 import re
 import unicodedata
@@ -108,6 +109,8 @@ def test_tmx_export_then_import_through_the_memory(tmp_path_factory, new_memory_
         u.id = None
     n = next(_fresh)  # a fresh pair of memories for every example
     with open_memory(new_memory_location(f"a{n}")) as a:
+        if str(a.path).startswith("postgresql://"):  # a file never brings one (every reader refuses it)
+            written = [_without_nul(u) for u in written]
         a.add_units(written)
         path = base / "a.tmx"
         with open(path, "w", encoding="utf-8", newline="\n") as f:
@@ -116,6 +119,16 @@ def test_tmx_export_then_import_through_the_memory(tmp_path_factory, new_memory_
     with open_memory(new_memory_location(f"b{n}")) as b:
         b.import_file(path)
         assert _unit_set(b) == {_written(u) for u in before}
+
+
+def _without_nul(unit: TranslationUnit) -> TranslationUnit:
+    """The unit with U+FFFD for NUL, which PostgreSQL's text and jsonb cannot hold (the library
+    refuses it there in one line; the TMX writer writes U+FFFD for it anyway)."""
+    for field in ("source", "target", "model", "author", "prev_source", "next_source"):
+        if getattr(unit, field):
+            setattr(unit, field, getattr(unit, field).replace("\x00", "\ufffd"))
+    unit.props = json.loads(json.dumps(unit.props).replace("\\u0000", "\ufffd"))
+    return unit
 
 
 def _unit_set(tm) -> set:

@@ -16,7 +16,7 @@ from reliability_support import (
     assert_refused, check_memory, query, row_counts, run_tmtool, seed_memory, tmtool_cmd,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = pytest.mark.postgres
 
 LINES = 300  # sentences of the document: long enough that the model is still at work when it happens
 
@@ -69,6 +69,7 @@ def _resumes(tm, doc, tmp_path, model, kept: int) -> None:
     assert len((tmp_path / "long.en.txt").read_text(encoding="utf-8").splitlines()) == LINES
 
 
+@pytest.mark.slow
 def test_the_server_restarted_in_the_middle_of_a_translate(pg_cluster, tmp_path, tiny_model):
     import pgserver
 
@@ -85,6 +86,7 @@ def test_the_server_restarted_in_the_middle_of_a_translate(pg_cluster, tmp_path,
     _resumes(tm, doc, tmp_path, tiny_model, kept)
 
 
+@pytest.mark.slow
 def test_a_dropped_connection_in_the_middle_of_a_translate(pg_location, tmp_path, tiny_model):
     doc = _document(tmp_path)
     proc = _translate_until(pg_location, doc, tmp_path, tiny_model, 5)
@@ -105,6 +107,7 @@ def _big_tsv(path, n: int) -> None:
                             for i in range(n)), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_statement_timeout_on_a_big_import_and_a_lookup(pg_location, tmp_path):
     counts = seed_memory(pg_location, tmp_path)
     big = tmp_path / "big.tsv"
@@ -132,6 +135,7 @@ def _mount_tmpfs(point, size: str) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_full_tablespace_gives_one_line_and_keeps_the_memory(pg_cluster, tmp_path):
     # The memory's tables live in a tablespace on a 3 MB file system (the server's own WAL does
     # not: a full WAL disk may shut the whole server down, which is the administrator's alarm, not ours).
@@ -166,3 +170,17 @@ def test_a_full_tablespace_gives_one_line_and_keeps_the_memory(pg_cluster, tmp_p
     finally:
         pg_cluster.shutdown()  # the server lets go of the files before the disk goes
         subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=30)
+
+
+def test_an_error_of_the_driver_is_not_called_a_lost_connection(pg_location):
+    # psycopg refuses a NUL before the server sees it (no SQLSTATE): that is no connection
+    # failure, and nothing is stored. (Files never bring a NUL: every reader refuses it.)
+    from tmtool.errors import TMError
+    from tmtool.memory import open_memory
+    from tmtool.records import TranslationUnit
+
+    with open_memory(pg_location) as tm:
+        with pytest.raises(TMError) as refused:
+            tm.add_units([TranslationUnit(None, "Satu\x00.", "One.")])
+        assert "cannot contain NUL" in str(refused.value) and "connection" not in str(refused.value)
+        assert tm.count_units() == 0
