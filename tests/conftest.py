@@ -103,7 +103,7 @@ def tiny_model(tmtool_cache) -> Path:
     """
     builder = load_script("build_tiny_model")
     model = builder.cached_tiny_model(MODEL_CACHE)
-    if importlib.util.find_spec("ctranslate2") is not None:  # (a missing one: see require_ct2)
+    if importlib.util.find_spec("ctranslate2") is not None:
         from tmtool.translate import ct2
 
         with pytest.MonkeyPatch.context() as mp:
