@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,26 @@ ARTICLE = EXAMPLES / "antara-2022-09-15-xi-aliyev.id.txt"
 ARTICLE_EN = EXAMPLES / "antara-2022-09-15-xi-aliyev.en.txt"
 ARTICLE_EN_SENTENCES = EXAMPLES / "antara-2022-09-15-xi-aliyev.en.sentences.txt"
 MODEL_CACHE = REPO / ".cache" / "models"
+
+
+def required(switch: str) -> bool:
+    """Whether a missing part must fail the suite rather than skip tests: ``switch=1`` (e.g.
+    ``TMTOOL_REQUIRE_CT2``, ``TMTOOL_REQUIRE_PG``), which ``CI=true`` implies (.ci/run sets both)."""
+    return os.environ.get(switch) == "1" or os.environ.get("CI", "").lower() == "true"
+
+
+def require_ct2(reason: str = "the ct2 extra is not installed (make test installs it)", *,
+                allow_module_level: bool = False):
+    """``import ctranslate2``, or skip; with ``TMTOOL_REQUIRE_CT2=1`` (or ``CI=true``) fail instead,
+    so that CI never passes with the ct2 tests silently skipped (issue 15)."""
+    try:
+        import ctranslate2
+    except ImportError as e:
+        if required("TMTOOL_REQUIRE_CT2"):
+            pytest.fail(f"TMTOOL_REQUIRE_CT2=1 (or CI=true) but ctranslate2 cannot be imported ({e}): {reason}",
+                        pytrace=False)
+        pytest.skip(f"{reason} (could not import ctranslate2: {e})", allow_module_level=allow_module_level)
+    return ctranslate2
 
 
 def load_script(name: str):
@@ -36,6 +57,9 @@ def isolated(tmp_path, monkeypatch, tmtool_cache):
     """Each test runs in its own directory, with no TM or model settings from the user and no
     network: the Hugging Face cache is an empty temporary folder and HF_HUB_OFFLINE is on.
     Converted models go to a session-wide temporary cache, never to the user's."""
+    if os.environ.get("PYTHONPATH"):  # `PYTHONPATH=src pytest`: tmtool processes run these sources too
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+            os.path.abspath(p) for p in os.environ["PYTHONPATH"].split(os.pathsep) if p))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TMTOOL_CACHE", str(tmtool_cache))
     for var in ("TMTOOL_TM", "TMTOOL_MODEL"):
@@ -96,6 +120,41 @@ def tiny_translator(tiny_model):
     return get_translator("transformers", model=str(tiny_model), device="cpu")
 
 
+# -- the command line (issue 15) -----------------------------------------------------------
+
+
+def run_cli(*args, input: str | bytes | None = None, check: bool = True, code: int | None = None,
+            env: dict | None = None):
+    """Run ``tmtool ARGS...`` in this process (click's runner) and return its result:
+    ``exit_code``, ``stdout``, ``stderr``, ``output``.
+
+    With ``check`` (the default) a non-zero exit fails the test with the command's output;
+    ``code=N`` expects exit code N instead; ``check=False`` expects nothing. A traceback is never
+    an outcome: an exception other than an exit is raised in the test, as with
+    ``catch_exceptions=False``. For helpers outside tests; tests take the ``tmtool`` fixture.
+    """
+    from click.testing import CliRunner
+
+    from tmtool.cli import cli
+
+    argv = [str(a) for a in args]
+    result = CliRunner().invoke(cli, argv, input=input, env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception.with_traceback(result.exc_info[2])
+    expected = code if code is not None else (0 if check else None)
+    if expected is not None and result.exit_code != expected:
+        raise AssertionError(f"tmtool {' '.join(argv)}: exit code {result.exit_code}, expected {expected}\n"
+                             f"{result.output}")
+    return result
+
+
+@pytest.fixture
+def tmtool():
+    """The CLI runner: ``tmtool("--tm", tm, "translate", doc, check=False)`` -> a result with
+    exit_code, stdout and stderr (see :func:`run_cli`)."""
+    return run_cli
+
+
 # -- PostgreSQL (issue 7) -------------------------------------------------------------------
 
 
@@ -106,10 +165,8 @@ def pg_server():
     The server is ``TMTOOL_TEST_PG`` (a postgresql:// URL of a role that may create databases)
     if set, else a throwaway cluster started here from the installed binaries (see
     tests/pgserver.py) and stopped at the end. Without either the PostgreSQL tests are skipped;
-    with ``TMTOOL_REQUIRE_PG=1`` (as in CI) they fail instead.
+    with ``TMTOOL_REQUIRE_PG=1`` or ``CI=true`` they fail instead.
     """
-    import os
-
     import pgserver
 
     cluster = None
@@ -127,15 +184,40 @@ def pg_server():
     except Exception as e:  # noqa: BLE001 - any failure to get a server means the same here
         if cluster is not None:
             cluster.stop()
-        if os.environ.get("TMTOOL_REQUIRE_PG") == "1":
-            pytest.fail(f"TMTOOL_REQUIRE_PG=1 but no PostgreSQL server: {e}", pytrace=False)
-        pytest.skip(f"no PostgreSQL server ({e}); set TMTOOL_TEST_PG or install postgresql")
+        _no_server(str(e))
     yield url
     try:
         pgserver.drop_database(server, name)
     finally:
         if cluster is not None:
             cluster.stop()
+
+
+def _no_server(why: str) -> None:
+    if required("TMTOOL_REQUIRE_PG"):
+        pytest.fail(f"TMTOOL_REQUIRE_PG=1 (or CI=true) but no PostgreSQL server: {why}", pytrace=False)
+    pytest.skip(f"no PostgreSQL server ({why}); set TMTOOL_TEST_PG or install postgresql")
+
+
+@pytest.fixture
+def pg_cluster():
+    """A PostgreSQL cluster of the test's own (tests/pgserver.py), for what touches the whole
+    server: ``pg_cluster.restart()``, ``pg_cluster.shutdown()``. Its ``url`` is the ``postgres``
+    database. Needs the installed binaries (``TMTOOL_TEST_PG`` cannot be restarted by a test)."""
+    import pgserver
+
+    cluster = None
+    try:
+        import psycopg  # noqa: F401
+
+        cluster = pgserver.Cluster()
+        cluster.start()
+    except Exception as e:  # noqa: BLE001 - as in pg_server
+        if cluster is not None:
+            cluster.stop()
+        _no_server(str(e))
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

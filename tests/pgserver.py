@@ -49,11 +49,14 @@ class Cluster:
         self.dir: Path | None = None
         self.proc: subprocess.Popen | None = None
         self.as_root = os.geteuid() == 0
+        self.owner: dict = {}
+        self.port = 0
+        self.url = ""
         self.log = None
 
     def start(self, timeout: float = 60.0) -> str:
         self.dir = Path(tempfile.mkdtemp(prefix="tmtool-pg-"))
-        owner = {}
+        self.owner = {}
         if self.as_root:
             import pwd
 
@@ -62,20 +65,38 @@ class Cluster:
             except KeyError:
                 raise Unavailable("running as root, and there is no postgres user to run the server as") from None
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-            owner = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
-        data = self.dir / "data"
-        self._initdb(data, owner)
-        port = _free_port()
-        self.log = open(self.dir / "server.log", "wb")
+            self.owner = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+        self._initdb(self.dir / "data", self.owner)
+        self.port = _free_port()
+        self.log = open(self.dir / "server.log", "ab")
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._launch(timeout)
+        return self.url
+
+    def _launch(self, timeout: float) -> None:
         self.proc = subprocess.Popen(
-            [str(self.bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(self.dir),
+            [str(self.bindir / "postgres"), "-D", str(self.dir / "data"), "-p", str(self.port), "-k", str(self.dir),
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
              "-c", "full_page_writes=off", "-c", "max_connections=60"],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, **owner,
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, **self.owner,
         )
-        url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        self._wait(url, timeout)
-        return url
+        self._wait(self.url, timeout)
+
+    def shutdown(self) -> None:
+        """Stop the server as ``pg_ctl stop -m fast`` does (SIGINT): open sessions are ended,
+        committed transactions are kept; the data directory stays for :meth:`restart`."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(2)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """``pg_ctl restart``: a fast shutdown, then the same server on the same port."""
+        self.shutdown()
+        self._launch(timeout)
 
     def _initdb(self, data: Path, owner: dict) -> None:
         cmd = [str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
@@ -127,13 +148,8 @@ class Cluster:
         return lines[-1] if lines else ""
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(2)  # SIGINT: fast shutdown
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        """Shut the server down and remove its data directory."""
+        self.shutdown()
         if self.log is not None:
             self.log.close()
         if self.dir is not None:

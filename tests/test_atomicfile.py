@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 from conftest import ARTICLE, REPO
 from test_review import DOC, translate_example
 
@@ -31,12 +30,6 @@ def mode(path) -> int:
 
 def leftovers(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
-
-
-def run(*args):
-    r = CliRunner().invoke(cli, [str(a) for a in args])
-    assert r.exit_code == 0, r.output
-    return r
 
 
 @pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
@@ -76,27 +69,27 @@ def test_devices_are_written_into_and_folders_refused(tmp_path):
         write_atomic(tmp_path, "x")
 
 
-def test_tm_export_segment_and_report_o_follow_the_umask(tmp_path, tm_path, umask):
+def test_tm_export_segment_and_report_o_follow_the_umask(tmp_path, tm_path, umask, tmtool):
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("Selamat pagi.\tGood morning.\n", encoding="utf-8")
-    run("--tm", tm_path, "tm", "import", pairs)
+    tmtool("--tm", tm_path, "tm", "import", pairs)
     translate_example(tm_path)
     umask(0o022)
-    run("--tm", tm_path, "tm", "export", "-o", tmp_path / "all.tmx")
-    run("segment", ARTICLE, "-o", tmp_path / "segments.txt")
-    run("--tm", tm_path, "report", "--doc", DOC, "-o", tmp_path / "report.html")
+    tmtool("--tm", tm_path, "tm", "export", "-o", tmp_path / "all.tmx")
+    tmtool("segment", ARTICLE, "-o", tmp_path / "segments.txt")
+    tmtool("--tm", tm_path, "report", "--doc", DOC, "-o", tmp_path / "report.html")
     assert [mode(tmp_path / n) for n in ("all.tmx", "segments.txt", "report.html")] == [0o644] * 3
     # A report a web server reads (0644) stays readable when a private umask rewrites it.
     umask(0o077)
-    run("--tm", tm_path, "report", "--doc", DOC, "-o", tmp_path / "report.html")
-    run("--tm", tm_path, "tm", "export", "-o", tmp_path / "private.tsv")
+    tmtool("--tm", tm_path, "report", "--doc", DOC, "-o", tmp_path / "report.html")
+    tmtool("--tm", tm_path, "tm", "export", "-o", tmp_path / "private.tsv")
     assert (mode(tmp_path / "report.html"), mode(tmp_path / "private.tsv")) == (0o644, 0o600)
     assert leftovers(tmp_path) == []
 
 
-def test_translate_o_follows_the_umask(tmp_path, tm_path, tiny_model, umask):
+def test_translate_o_follows_the_umask(tmp_path, tm_path, tiny_model, umask, tmtool):
     umask(0o027)
-    run("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "-o", tmp_path / "article.en.txt")
+    tmtool("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "-o", tmp_path / "article.en.txt")
     assert mode(tmp_path / "article.en.txt") == 0o640
     assert leftovers(tmp_path) == []
 

@@ -9,14 +9,14 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES
+from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, require_ct2
 
 from tmtool.cli import cli
 from tmtool.errors import BackendNotAvailable, ModelError
 from tmtool.segment import Segmenter
 from tmtool.translate import get_translator, resolve_backend
 
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 pytestmark = pytest.mark.ct2
 
 REFERENCE = ARTICLE_EN_SENTENCES.read_text(encoding="utf-8").splitlines()
@@ -33,10 +33,6 @@ def ct2_float32(tiny_model, tmtool_cache):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TMTOOL_CACHE", str(tmtool_cache))
         yield get_translator("ct2", model=str(tiny_model), device="cpu", compute_type="float32")
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.mark.parametrize("beams", [None, 1])
@@ -83,17 +79,17 @@ def test_long_input_is_split_as_in_transformers(tiny_translator, ct2_float32, so
         tiny_translator.beams, ct2_float32.options["beam_size"] = None, ct2_float32.beams
 
 
-def test_cli_converts_once_with_a_message_then_reuses_the_copy(tm_path, tiny_model, tmp_path):
+def test_cli_converts_once_with_a_message_then_reuses_the_copy(tm_path, tiny_model, tmp_path, tmtool):
     model = tmp_path / "copy"
     shutil.copytree(tiny_model, model)
     out = tmp_path / "article.en.txt"
     args = ["--tm", tm_path, "translate", ARTICLE, "--model", model, "--backend", "ct2", "-o", out, "--no-reuse"]
-    first = run(*args, "--compute-type", "float32")
+    first = tmtool(*args, "--compute-type", "float32", check=False)
     assert first.exit_code == 0, first.output
     assert first.stderr.splitlines()[0].startswith(f"converting {model} for CTranslate2 (float32) into ")
     assert first.stderr.splitlines()[0].endswith("; this happens once")
     assert out.read_text(encoding="utf-8") == ARTICLE_EN.read_text(encoding="utf-8")
-    second = run(*args, "--compute-type", "float32", "--threads", "1", "--batch-size", "3")
+    second = tmtool(*args, "--compute-type", "float32", "--threads", "1", "--batch-size", "3", check=False)
     assert second.exit_code == 0, second.output
     assert "converting" not in second.stderr
     assert out.read_text(encoding="utf-8") == ARTICLE_EN.read_text(encoding="utf-8")
@@ -122,34 +118,34 @@ def test_a_changed_model_is_converted_again_an_unchanged_one_never(tiny_model, t
     assert get_translator("ct2", model=str(model), device="cpu", compute_type="int8").beams == 3
 
 
-def test_model_convert_and_info(tiny_model):
-    r = run("model", "convert", tiny_model, "--compute-type", "int8_float32")
+def test_model_convert_and_info(tiny_model, tmtool):
+    r = tmtool("model", "convert", tiny_model, "--compute-type", "int8_float32", check=False)
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith(f"{tiny_model}: ") and "int8_float32" in r.stdout
-    r = run("model", "convert", tiny_model, "--compute-type", "int8_float32")
+    r = tmtool("model", "convert", tiny_model, "--compute-type", "int8_float32", check=False)
     assert "already converted in" in r.stdout and "converting" not in r.stderr
-    info = json.loads(run("model", "info", tiny_model, "--json").stdout)
+    info = json.loads(tmtool("model", "info", tiny_model, "--json", check=False).stdout)
     assert "int8_float32" in {c["compute_type"] for c in info["converted"]}
     assert info["num_beams"] == 2
 
 
-def test_a_model_that_is_not_marian_is_one_line(tmp_path):
+def test_a_model_that_is_not_marian_is_one_line(tmp_path, tmtool):
     bert = tmp_path / "bert"
     bert.mkdir()
     (bert / "config.json").write_text('{"model_type": "bert"}')
-    r = run("model", "convert", bert)
+    r = tmtool("model", "convert", bert, check=False)
     assert r.exit_code == 1
     assert r.output.strip().splitlines() == [f"Error: {bert} is a 'bert' model, not MarianMT"]
     with pytest.raises(ModelError):
         get_translator("ct2", model=str(bert))
 
 
-def test_missing_ctranslate2_is_an_install_hint(monkeypatch, tm_path, tiny_model):
+def test_missing_ctranslate2_is_an_install_hint(monkeypatch, tm_path, tiny_model, tmtool):
     monkeypatch.setitem(sys.modules, "ctranslate2", None)  # import fails as if not installed
     monkeypatch.delitem(sys.modules, "tmtool.translate.ct2", raising=False)
     with pytest.raises(BackendNotAvailable, match=r"pip install 'tmtool\[ct2\]'"):
         get_translator("ct2", model=str(tiny_model))
-    r = run("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "--backend", "ct2")
+    r = tmtool("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "--backend", "ct2", check=False)
     assert r.exit_code == 1
     assert len(r.stderr.strip().splitlines()) == 1 and "pip install 'tmtool[ct2]'" in r.stderr
 
@@ -163,25 +159,25 @@ def test_auto_is_ct2_when_installed_else_transformers(monkeypatch):
     assert resolve_backend("transformers") == "transformers"
 
 
-def test_compute_type_for_transformers_is_a_usage_error(tm_path, tiny_model):
-    r = run("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "--backend", "transformers",
-            "--compute-type", "int8")
+def test_compute_type_for_transformers_is_a_usage_error(tm_path, tiny_model, tmtool):
+    r = tmtool("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "--backend", "transformers",
+               "--compute-type", "int8", check=False)
     assert r.exit_code == 2 and "needs the ct2 backend" in r.stderr
 
 
-def test_a_hub_id_in_the_hugging_face_cache_converts_offline(tiny_model, tm_path, tmp_path, monkeypatch):
+def test_a_hub_id_in_the_hugging_face_cache_converts_offline(tiny_model, tm_path, tmp_path, monkeypatch, tmtool):
     # The cache layout huggingface_hub writes: refs/main names the snapshot of the commit.
     repo = tmp_path / "hf-home" / "hub" / "models--someone--tiny-id-en"
     shutil.copytree(tiny_model, repo / "snapshots" / "0123abcd")
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text("0123abcd")
     assert "HF_HUB_OFFLINE" in __import__("os").environ
-    r = run("--tm", tm_path, "translate", ARTICLE, "--model", "someone/tiny-id-en", "--backend", "ct2",
-            "--compute-type", "float32")
+    r = tmtool("--tm", tm_path, "translate", ARTICLE, "--model", "someone/tiny-id-en", "--backend", "ct2",
+               "--compute-type", "float32", check=False)
     assert r.exit_code == 0, r.output
     assert r.stderr.startswith("converting someone/tiny-id-en for CTranslate2 (float32) into ")
     assert r.stdout == ARTICLE_EN.read_text(encoding="utf-8")
-    info = json.loads(run("model", "info", "someone/tiny-id-en", "--json").stdout)
+    info = json.loads(tmtool("model", "info", "someone/tiny-id-en", "--json", check=False).stdout)
     assert info["path"] == str(repo / "snapshots" / "0123abcd")
     assert [c["compute_type"] for c in info["converted"]] == ["float32"]
 
@@ -199,7 +195,7 @@ def test_translating_with_ct2_imports_neither_torch_nor_transformers(tiny_model,
     assert out.strip() == ""
 
 
-def test_model_prune_removes_only_copies_nothing_will_load(tiny_model, tmtool_cache, tmp_path, monkeypatch):
+def test_model_prune_removes_only_copies_nothing_will_load(tiny_model, tmtool_cache, tmp_path, monkeypatch, tmtool):
     import os
     import time
 
@@ -232,32 +228,33 @@ def test_model_prune_removes_only_copies_nothing_will_load(tiny_model, tmtool_ca
     broken.mkdir()
     (broken / "model.bin").symlink_to(tmp_path / "nowhere" / "model.bin")
 
-    dry = run("model", "prune", "--dry-run")
+    dry = tmtool("model", "prune", "--dry-run", check=False)
     assert dry.exit_code == 0, dry.output
     assert "4 copies would be removed" in dry.output and gone.exists()
-    result = run("model", "prune")
+    result = tmtool("model", "prune", check=False)
     assert result.exit_code == 0, result.output
     assert f"removed {gone} (0.0 MB): its model folder {tmp_path / 'no-such-model'} is gone" in result.output
     assert f"made by CTranslate2 3.0.0, this is {ctranslate2.__version__}" in result.output
     assert "left by an interrupted conversion" in result.output and "its converted copy is gone" in result.output
     assert not any(p.exists() for p in (gone, older, leftover, broken))
     assert current.exists() and young.exists()
-    assert run("model", "prune").output.startswith("nothing stale in ")
+    assert tmtool("model", "prune", check=False).output.startswith("nothing stale in ")
 
 
 @pytest.mark.parametrize("args", [["model", "info"], ["model", "convert"], ["model", "shortlist", "--from-tm"]])
-def test_model_commands_say_how_they_take_a_model_folder(args, tmp_path):
+def test_model_commands_say_how_they_take_a_model_folder(args, tmp_path, tmtool):
     """They take the model as NAME, not --model: the not-cached message says so."""
-    r = run(*args)
+    r = tmtool(*args, check=False)
     assert r.exit_code == 1
     assert r.output.startswith("Error: model 'Helsinki-NLP/opus-mt-id-en' is not in the local Hugging Face cache")
     assert "pass its folder as NAME (a downloaded model folder)" in r.output and "--model" not in r.output
     a_file = tmp_path / "weights.bin"
     a_file.write_bytes(b"x")
-    assert run("model", "info", a_file).output == f"Error: {a_file} is a file; NAME takes a model directory or a hub id\n"
+    assert tmtool("model", "info", a_file, check=False).output == \
+        f"Error: {a_file} is a file; NAME takes a model directory or a hub id\n"
 
 
-def test_two_folders_of_one_model_share_its_copy_and_prune_keeps_it(tiny_model, tmp_path, monkeypatch):
+def test_two_folders_of_one_model_share_its_copy_and_prune_keeps_it(tiny_model, tmp_path, monkeypatch, tmtool):
     """Issue 20: folders with the same name and content (or reached through a link) use one
     converted copy; `model info` lists it for each, and `model prune` keeps it while one of
     them is there."""
@@ -268,19 +265,19 @@ def test_two_folders_of_one_model_share_its_copy_and_prune_keeps_it(tiny_model, 
     link = tmp_path / "c" / "tiny"
     link.parent.mkdir()
     link.symlink_to(b)
-    assert "converted into" in run("model", "convert", a, "--compute-type", "int8").stdout
-    r = run("model", "convert", b, "--compute-type", "int8")
+    assert "converted into" in tmtool("model", "convert", a, "--compute-type", "int8", check=False).stdout
+    r = tmtool("model", "convert", b, "--compute-type", "int8", check=False)
     assert "already converted in" in r.stdout
     copy = r.stdout.split(" in ")[-1].strip()
-    assert "already converted in" in run("model", "convert", link, "--compute-type", "int8").stdout
+    assert "already converted in" in tmtool("model", "convert", link, "--compute-type", "int8", check=False).stdout
     for name in (a, b, f"{b}/", link):
-        info = json.loads(run("model", "info", name, "--json").stdout)
+        info = json.loads(tmtool("model", "info", name, "--json", check=False).stdout)
         assert [c["path"] for c in info["converted"]] == [copy], name
-    r = run("model", "info", b)
+    r = tmtool("model", "info", b, check=False)
     assert "int8" in r.stdout and "none (tmtool model convert" not in r.stdout
     shutil.rmtree(a)
-    assert run("model", "prune").stdout.startswith("nothing stale in ")
-    assert json.loads(run("model", "info", b, "--json").stdout)["converted"][0]["path"] == copy
+    assert tmtool("model", "prune", check=False).stdout.startswith("nothing stale in ")
+    assert json.loads(tmtool("model", "info", b, "--json", check=False).stdout)["converted"][0]["path"] == copy
     shutil.rmtree(b)
-    r = run("model", "prune")
+    r = tmtool("model", "prune", check=False)
     assert f"removed {copy}" in r.stdout and f"its model folder {a} is gone" in r.stdout

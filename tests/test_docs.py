@@ -183,7 +183,7 @@ def test_every_help_example_runs(command, lines, example_dir, tmp_path, monkeypa
 
 
 @pytest.mark.parametrize("command, lines", EXAMPLES, ids=[e[0] or "tmtool" for e in EXAMPLES])
-def test_every_command_has_help_with_an_example_and_a_line_in_the_readme(command, lines):
+def test_every_command_has_help_with_an_example_a_line_in_the_readme_and_a_page(command, lines):
     assert lines, f"`tmtool {command} --help` has no Example: block"
     if not command:
         return
@@ -195,3 +195,5 @@ def test_every_command_has_help_with_an_example_and_a_line_in_the_readme(command
     if rest:  # `tmtool tm import ...` / `tm export`, or `tm qa` in another command's line
         named = any(rest[-1] in row for row in rows) or any(f"`{command}" in row for row in table)
         assert named, f"README.md's command table does not name tmtool {command}"
+    pages = [p for p in DOCUMENTS[1:] if f"tmtool {command}" in p.read_text(encoding="utf-8")]
+    assert pages, f"no page of docs/ tells about tmtool {command}"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from tmtool import translate_document
-from tmtool.cli import cli
 from tmtool.langs import canonical_lang, matching_pairs, primary_lang, tag_rank
 from tmtool.memory import open_memory
 from tmtool.records import TranslationUnit
@@ -21,12 +19,6 @@ TARGETS = ["The president arrived in Jakarta on Monday.", "The color of the flag
 @pytest.fixture
 def tm_path(memory_location):
     return memory_location
-
-
-def run(tm_path, *args, code=0):
-    r = CliRunner().invoke(cli, ["--tm", str(tm_path), *map(str, args)], catch_exceptions=False)
-    assert r.exit_code == code, r.output
-    return r
 
 
 class NoModel(Translator):
@@ -47,30 +39,28 @@ def test_tags_compare_as_languages():
                                                    ("in", "EN-US", 1)]
 
 
-def test_approved_units_imported_with_region_tags_are_reused(tm_path, tmp_path):
+def test_approved_units_imported_with_region_tags_are_reused(tm_path, tmp_path, tmtool):
     tsv = tmp_path / "trados.tsv"
     tsv.write_text("".join(f"{s}\t{t}\n" for s, t in zip(SOURCES, TARGETS)), encoding="utf-8")
-    run(tm_path, "tm", "import", tsv, "--source-lang", "id-ID", "--target-lang", "en-US", "--status", "approved")
+    tmtool("--tm", tm_path, "tm", "import", tsv, "--source-lang", "id-ID", "--target-lang", "en-US", "--status", "approved")
     with open_memory(tm_path) as tm:
         result = translate_document("\n".join(SOURCES) + "\n", tm, NoModel, name="doc.txt")
         assert (result.reused, result.translated) == (2, 0)
         assert [s.target for s in result.segments] == TARGETS
         assert tm.language_pairs() == [("id-ID", "en-US")]
     # search and concordance with the default id->en, or any spelling of the languages
-    for langs in ([], ["--source-lang", "ID", "--target-lang", "en"],
-                  ["--source-lang", "in", "--target-lang", "EN-us"]):
-        r = run(tm_path, "tm", "search", SOURCES[0].replace("Jakarta", "Bandung"), "--json", *langs)
+    for langs in ([], ["--source-lang", "ID", "--target-lang", "en"], ["--source-lang", "in", "--target-lang", "EN-us"]):
+        r = tmtool("--tm", tm_path, "tm", "search", SOURCES[0].replace("Jakarta", "Bandung"), "--json", *langs)
         assert json.loads(r.output.splitlines()[0])["tu_id"] == 1
-        r = run(tm_path, "tm", "search", "bendera", "--concordance", "--json", *langs)
+        r = tmtool("--tm", tm_path, "tm", "search", "bendera", "--concordance", "--json", *langs)
         assert json.loads(r.output.splitlines()[0])["tu_id"] == 2
-    r = run(tm_path, "tm", "search", "bendera", "--concordance", "--json", "--source-lang", "ms")
+    r = tmtool("--tm", tm_path, "tm", "search", "bendera", "--concordance", "--json", "--source-lang", "ms")
     assert r.output == ""
     # export filters
-    for langs in (["--source-lang", "id"], ["--target-lang", "en"],
-                  ["--source-lang", "in-id", "--target-lang", "en-us"]):
-        r = run(tm_path, "tm", "export", "--format", "tsv", "-o", "-", *langs)
+    for langs in (["--source-lang", "id"], ["--target-lang", "en"], ["--source-lang", "in-id", "--target-lang", "en-us"]):
+        r = tmtool("--tm", tm_path, "tm", "export", "--format", "tsv", "-o", "-", *langs)
         assert len(r.stdout.strip().splitlines()) >= 2, langs
-    r = run(tm_path, "tm", "export", "--format", "jsonl", "-o", "-", "--target-lang", "fr")
+    r = tmtool("--tm", tm_path, "tm", "export", "--format", "jsonl", "-o", "-", "--target-lang", "fr")
     assert r.stdout == ""
 
 

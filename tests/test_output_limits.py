@@ -12,10 +12,8 @@ import shutil
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES
+from conftest import ARTICLE, ARTICLE_EN, ARTICLE_EN_SENTENCES, require_ct2
 
-from tmtool.cli import cli
 from tmtool.translate import Translator
 from tmtool.translate.base import CutNote, configured_max_length, derived_max_length
 
@@ -26,10 +24,6 @@ BACKENDS = [
     pytest.param(["--backend", "transformers"], id="transformers"),
     pytest.param(["--backend", "ct2", "--compute-type", "float32"], id="ct2", marks=pytest.mark.ct2),
 ]
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
 def jsonl(text):
@@ -55,18 +49,19 @@ def variants(tiny_model, tmp_path_factory):
 
 def needs_backend(args):
     if "ct2" in args:
-        pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed")
+        require_ct2()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("variant", ["no-generation-config", "no-max-length"])
-def test_a_model_that_sets_no_output_limit_translates_whole_sentences(variants, variant, backend, tm_path, tmp_path):
+def test_a_model_that_sets_no_output_limit_translates_whole_sentences(variants, variant, backend, tm_path, tmp_path,
+                                                                     tmtool):
     # Before issue 14 both backends stopped at transformers' default of 20 (19 tokens):
     # "Samarkand (ANTARA) - Chinese President Xi Jinp", stored as an ordinary draft.
     needs_backend(backend)
     assert configured_max_length(variants[variant]) is None
     out = tmp_path / "article.en.txt"
-    r = run("--tm", tm_path, "translate", ARTICLE, "--model", variants[variant], *backend, "-o", out)
+    r = tmtool("--tm", tm_path, "translate", ARTICLE, "--model", variants[variant], *backend, "-o", out, check=False)
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8") == ARTICLE_EN.read_text(encoding="utf-8")
     assert "cut short" not in r.stderr and "note:" not in r.stderr
@@ -81,13 +76,13 @@ def expected_cut(tiny_translator) -> list[int]:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_translation_stopped_at_the_output_limit_is_marked_everywhere(
-    variants, backend, tm_path, tiny_translator, tmp_path
+    variants, backend, tm_path, tiny_translator, tmp_path, tmtool
 ):
     needs_backend(backend)
     cut = expected_cut(tiny_translator)
     assert 0 < len(cut) < len(REFERENCE)  # some sentences fit, most do not
     model = variants["small-max-length"]
-    r = run("--tm", tm_path, "translate", ARTICLE, "--model", model, *backend, "--format", "jsonl")
+    r = tmtool("--tm", tm_path, "translate", ARTICLE, "--model", model, *backend, "--format", "jsonl", check=False)
     assert r.exit_code == 0, r.output
     rows = jsonl(r.stdout)
     assert [i for i, row in enumerate(rows) if row["truncated"]] == cut
@@ -107,21 +102,21 @@ def test_a_translation_stopped_at_the_output_limit_is_marked_everywhere(
     assert marked == {SMALL - 1}
     assert db.execute("SELECT count(*) FROM units WHERE props LIKE '%truncated%'").fetchone()[0] == len(set(
         rows[i]["tu_id"] for i in cut))
-    pairs = jsonl(run("--tm", tm_path, "pairs", "--doc", DOC, "--format", "jsonl").stdout)
+    pairs = jsonl(tmtool("--tm", tm_path, "pairs", "--doc", DOC, "--format", "jsonl", check=False).stdout)
     assert [i for i, p in enumerate(pairs) if p["truncated"]] == cut
-    table = run("--tm", tm_path, "pairs", "--doc", DOC).stdout
+    table = tmtool("--tm", tm_path, "pairs", "--doc", DOC, check=False).stdout
     assert table.count("CUT SHORT (the model stopped at its output limit)") == len(cut)
-    review = run("--tm", tm_path, "review", "--doc", DOC, input="q\n").stdout
+    review = tmtool("--tm", tm_path, "review", "--doc", DOC, input="q\n", check=False).stdout
     first = review.split("[2/")[0]
     assert "CUT  the model stopped at its output limit (16 tokens)" in first
     report = tmp_path / "report.html"
-    assert run("--tm", tm_path, "report", "--doc", DOC, "-o", report).exit_code == 0
+    assert tmtool("--tm", tm_path, "report", "--doc", DOC, "-o", report, check=False).exit_code == 0
     html = report.read_text(encoding="utf-8")
     assert html.count('<span class="badge cut">cut short</span>') == len(cut)
     assert f"{len(cut)} translations cut short" in html
 
     # A cut-short draft is never reused: the model is asked again (and is flagged again).
-    again = run("--tm", tm_path, "translate", ARTICLE, "--model", model, *backend, "--format", "jsonl")
+    again = tmtool("--tm", tm_path, "translate", ARTICLE, "--model", model, *backend, "--format", "jsonl", check=False)
     rows = jsonl(again.stdout)
     assert [row["origin"] for row in rows] == ["mt" if i in cut else "tm" for i in range(len(rows))]
     assert [i for i, row in enumerate(rows) if row["truncated"]] == cut

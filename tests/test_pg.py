@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE
+from conftest import ARTICLE, run_cli
 
 from tmtool import TranslationUnit, translate_document
 from tmtool.cli import cli
@@ -31,12 +31,6 @@ from tmtool.translate import Translator
 
 DATA = Path(__file__).parent / "data" / "tmx"
 SRC = str(Path(__file__).resolve().parent.parent / "src")
-
-
-def run(location, *args, input=None, code=0):
-    r = CliRunner().invoke(cli, ["--tm", str(location), *map(str, args)], input=input, catch_exceptions=False)
-    assert r.exit_code == code, r.output
-    return r
 
 
 class Echo(Translator):
@@ -106,10 +100,10 @@ def test_concurrent_first_opens_migrate_once(pg_location):
 
 
 @pytest.mark.postgres
-def test_missing_and_read_only_memories_are_one_line_errors(pg_location):
+def test_missing_and_read_only_memories_are_one_line_errors(pg_location, tmtool):
     with pytest.raises(MemoryNotFound):
         open_memory(pg_location, create=False)
-    r = run(pg_location, "tm", "stats", code=1)
+    r = tmtool("--tm", pg_location, "tm", "stats", code=1)
     assert r.output.startswith("Error: no translation memory in postgresql://") and r.output.count("\n") == 1
     with open_memory(pg_location) as pg:
         pg.add_units([TranslationUnit(None, "Satu.", "One.")])
@@ -120,7 +114,7 @@ def test_missing_and_read_only_memories_are_one_line_errors(pg_location):
 
 
 @pytest.mark.postgres
-def test_a_new_schema_in_the_url_is_created_or_one_line_says_what_to_run(pg_server):
+def test_a_new_schema_in_the_url_is_created_or_one_line_says_what_to_run(pg_server, tmtool):
     """Issue 20: README's per-schema URL on a schema that does not exist yet."""
     import psycopg
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -128,9 +122,9 @@ def test_a_new_schema_in_the_url_is_created_or_one_line_says_what_to_run(pg_serv
     import pgserver
 
     url = pg_server + ("&" if "?" in pg_server else "?") + "options=-csearch_path%3Dproject1"
-    r = run(url, "tm", "stats", code=1)  # reading creates nothing
+    r = tmtool("--tm", url, "tm", "stats", code=1)  # reading creates nothing
     assert r.output.startswith("Error: no translation memory in postgresql://")
-    run(url, "tm", "import", DATA / "omegat-project_save.tmx")
+    tmtool("--tm", url, "tm", "import", DATA / "omegat-project_save.tmx")
     with psycopg.connect(pg_server, autocommit=True) as admin:
         tables = admin.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'project1'").fetchone()[0]
         assert tables > 5
@@ -140,7 +134,7 @@ def test_a_new_schema_in_the_url_is_created_or_one_line_says_what_to_run(pg_serv
         params = conninfo_to_dict(pg_server)
         params["user"] = "tmtool_plain"
         plain = pgserver.url_of(params) + "?options=-csearch_path%3Dproject2"
-        r = run(plain, "tm", "import", DATA / "omegat-project_save.tmx", code=1)
+        r = tmtool("--tm", plain, "tm", "import", DATA / "omegat-project_save.tmx", code=1)
         assert r.output.count("\n") == 1 and "no schema has been selected" not in r.output
         assert r.output.startswith("Error: schema project2 does not exist in postgresql://")
         assert r.output.endswith("and tmtool_plain may not create it; as the database owner run: "
@@ -151,11 +145,11 @@ def test_a_new_schema_in_the_url_is_created_or_one_line_says_what_to_run(pg_serv
 
 
 @pytest.mark.postgres
-def test_a_translate_whose_model_cannot_load_creates_no_server_memory(pg_location, tmp_path):
+def test_a_translate_whose_model_cannot_load_creates_no_server_memory(pg_location, tmp_path, tmtool):
     """Issue 20: nothing is created until there is something to store."""
-    r = run(pg_location, "translate", ARTICLE, "--model", tmp_path / "nope", code=1)
+    r = tmtool("--tm", pg_location, "translate", ARTICLE, "--model", tmp_path / "nope", code=1)
     assert r.output == f"Error: model directory {tmp_path / 'nope'} does not exist\n"
-    r = run(pg_location, "docs", code=1)
+    r = tmtool("--tm", pg_location, "docs", code=1)
     assert r.output.startswith("Error: no translation memory in postgresql://")
 
 
@@ -248,11 +242,11 @@ def test_parallel_reviewers_of_one_pair_one_saves_the_others_are_told(pg_locatio
 def _build(location, tmp_path) -> None:
     """A memory with a bit of everything: imported TMX (props, tags), translated documents,
     review decisions, scores."""
-    run(location, "tm", "import", DATA / "lisa-ImportTest2A.tmx", DATA / "sdlstudio-status.tmx")
+    run_cli("--tm", location, "tm", "import", DATA / "lisa-ImportTest2A.tmx", DATA / "sdlstudio-status.tmx")
     tsv = tmp_path / "more.tsv"
     tsv.write_text("source\ttarget\nIlham Aliyev tiba di Jakarta pada hari Senin.\tIlham Aliyev arrived in "
                    "Jakarta on Monday.\nHujan turun di Bandung.\tIt rained in Bandung.\n", encoding="utf-8")
-    run(location, "tm", "import", tsv, "--status", "approved")
+    run_cli("--tm", location, "tm", "import", tsv, "--status", "approved")
     with open_memory(location) as tm:
         text = ARTICLE.read_text(encoding="utf-8")
         translate_document(text, tm, Echo, name="article.txt", author="translator")
@@ -282,10 +276,12 @@ def _session(location) -> list[str]:
         ["pairs", "--doc", "article.txt", "--format", "jsonl"], ["pairs", "--doc", "b.txt"], ["docs"],
         ["pairs", "show", "22"], ["pairs", "show", "30", "--json"],
     ):
-        outs.append(run(location, *args).output)
-    outs.append(run(location, "review", "--doc", "article.txt", "--author", "budi", input="a\nr\ns\nb\ne\nFixed.\nq\n").output)
-    outs.append(run(location, "pairs", "set-status", "approved", "--doc", "b.txt", "--author", "budi").output)
-    outs.append(run(location, "tm", "stats", "--json").output)
+        outs.append(run_cli("--tm", location, *args).output)
+    outs.append(run_cli("--tm", location, "review", "--doc", "article.txt", "--author", "budi",
+                        input="a\nr\ns\nb\ne\nFixed.\nq\n").output)
+    outs.append(run_cli("--tm", location, "pairs", "set-status", "approved", "--doc", "b.txt", "--author",
+                        "budi").output)
+    outs.append(run_cli("--tm", location, "tm", "stats", "--json").output)
     return outs
 
 
@@ -367,7 +363,7 @@ def _content(location) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.postgres
-def test_copy_sqlite_to_postgres_and_back_is_lossless(tm_path, pg_location, tmp_path):
+def test_copy_sqlite_to_postgres_and_back_is_lossless(tm_path, pg_location, tmp_path, tmtool):
     _build(tm_path, tmp_path)
     before = _content(tm_path)
     r = CliRunner().invoke(cli, ["tm", "copy", str(tm_path), pg_location], catch_exceptions=False)
@@ -375,7 +371,7 @@ def test_copy_sqlite_to_postgres_and_back_is_lossless(tm_path, pg_location, tmp_
     assert r.output.startswith("postgresql://") and "copied 45 units, 2 documents, 22 segments" in r.output
     assert _content(pg_location) == before
     back = tmp_path / "back" / "tm.sqlite"
-    run(tm_path, "tm", "copy", pg_location, back)
+    tmtool("--tm", tm_path, "tm", "copy", pg_location, back)
     assert _content(back) == before
     # ... and they go on answering alike.
     assert [_normalise(o, back) for o in _session(back)] == [_normalise(o, pg_location) for o in _session(pg_location)]
@@ -388,15 +384,17 @@ def test_copy_sqlite_to_postgres_and_back_is_lossless(tm_path, pg_location, tmp_
 
 
 @pytest.mark.postgres
-def test_translate_score_and_report_on_a_server_memory(tm_path, pg_location, tiny_model, tmp_path):
+def test_translate_score_and_report_on_a_server_memory(tm_path, pg_location, tiny_model, tmp_path, tmtool):
     ref = Path(__file__).parent / "data" / "score" / "ref-a.en.txt"
     outputs = {}
     for location in (tm_path, pg_location):
         out = tmp_path / "article.en.txt"
-        seen = [run(location, "translate", ARTICLE, "--model", tiny_model, "-o", out).output, out.read_text()]
-        seen.append(run(location, "translate", ARTICLE, "--model", "/no/model", "-f", "jsonl").output)  # all reused
-        seen.append(run(location, "score", "--ref", ref).output)
-        seen.append(run(location, "report", "-o", "-").output)
+        seen = [tmtool("--tm", location, "translate", ARTICLE, "--model", tiny_model, "-o", out).output,
+                out.read_text()]
+        # all reused
+        seen.append(tmtool("--tm", location, "translate", ARTICLE, "--model", "/no/model", "-f", "jsonl").output)
+        seen.append(tmtool("--tm", location, "score", "--ref", ref).output)
+        seen.append(tmtool("--tm", location, "report", "-o", "-").output)
         outputs[str(location)] = [re.sub(r"\d+\.\d+ s|\d+ ms", "<t>", _normalise(o, location)) for o in seen]
     lite, pg = outputs.values()
     assert lite == pg

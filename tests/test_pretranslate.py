@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from conftest import ARTICLE_EN_SENTENCES
+from conftest import ARTICLE_EN_SENTENCES, run_cli
 from tmtool.cli import cli
 from tmtool.formats.codes import map_target, place_codes
 from tmtool.inline import marker
@@ -44,10 +44,6 @@ JOB = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
 def units(path):
     root = etree.parse(str(path)).getroot()
     return {tu.get("id"): tu for tu in root.iter(f"{{{NS}}}trans-unit")}
@@ -65,17 +61,18 @@ def model_says(tiny_model, tmp_path, sentences: list[str]) -> list[str]:
 
     plain = tmp_path / "plain.txt"
     plain.write_text("\n\n".join(sentences) + "\n", encoding="utf-8")
-    r = run("--tm", tmp_path / "plain.sqlite", "translate", plain, "--model", tiny_model, "--format", "jsonl")
+    r = run_cli("--tm", tmp_path / "plain.sqlite", "translate", plain, "--model", tiny_model, "--format", "jsonl",
+                check=False)
     return [json.loads(line)["target"] for line in r.stdout.splitlines()]
 
 
-def test_xliff_job_is_filled_by_the_model_then_from_the_memory(tm_path, tiny_model, tmp_path):
+def test_xliff_job_is_filled_by_the_model_then_from_the_memory(tm_path, tiny_model, tmp_path, tmtool):
     job, out = tmp_path / "job.xlf", tmp_path / "job.out.xlf"
     plain = [etree.fromstring(f"<s>{s}</s>").xpath("string()") for s in SOURCES]
     mt = model_says(tiny_model, tmp_path, plain)
     assert "China" in mt[0] and mt[1:] == [REFERENCE[2], REFERENCE[4]]
     job.write_text(JOB, encoding="utf-8")
-    r = run("--tm", tm_path, "translate", job, "--model", tiny_model, "-o", out)
+    r = tmtool("--tm", tm_path, "translate", job, "--model", tiny_model, "-o", out, check=False)
     assert r.exit_code == 0, r.output
     assert r.stderr.startswith("job.xlf: xliff 1.2, 3 segments filled: 0 from the TM, 3 by the model")
     assert "left alone: 1 marked translate=\"no\", 1 approved" in r.stderr
@@ -97,26 +94,26 @@ def test_xliff_job_is_filled_by_the_model_then_from_the_memory(tm_path, tiny_mod
     # The memory holds the pairs with their codes.
     con = sqlite3.connect(tm_path)
     assert con.execute("SELECT count(*) FROM units WHERE origin = 'mt'").fetchone()[0] == 3
-    r = run("--tm", tm_path, "pairs", "--doc", "job.xlf", "--format", "jsonl")
+    r = tmtool("--tm", tm_path, "pairs", "--doc", "job.xlf", "--format", "jsonl", check=False)
     import json
 
     first = json.loads(r.stdout.splitlines()[0])
     assert "antara ⟨1⟩China⟨/1⟩ dan" in first["source"] and "⟨1⟩China⟨/1⟩" in first["target"]
     # A second run answers everything from the memory and loads no model at all.
-    r = run("--tm", tm_path, "translate", job, "--model", tmp_path / "no-such-model", "-o", out)
+    r = tmtool("--tm", tm_path, "translate", job, "--model", tmp_path / "no-such-model", "-o", out, check=False)
     assert r.exit_code == 0, r.output
     assert "3 segments filled: 3 from the TM, 0 by the model" in r.stderr
     got2 = units(out)
     assert [target_xml(got2[i]) for i in "124"] == [target_xml(got[i]) for i in "124"]
     assert got2["1"].find(f"{{{NS}}}target").get("state-qualifier") == "leveraged-tm"
     # Approved in the memory: the next run writes them as final.
-    r = run("--tm", tm_path, "pairs", "set-status", "approved", "--doc", "job.xlf")
+    r = tmtool("--tm", tm_path, "pairs", "set-status", "approved", "--doc", "job.xlf", check=False)
     assert r.exit_code == 0, r.output
-    run("--tm", tm_path, "translate", job, "--model", tmp_path / "no-such-model", "-o", out)
+    tmtool("--tm", tm_path, "translate", job, "--model", tmp_path / "no-such-model", "-o", out, check=False)
     assert {units(out)[i].find(f"{{{NS}}}target").get("state") for i in "124"} == {"final"}
 
 
-def test_a_tmx_unit_with_bpt_ept_fills_an_xliff_g_exactly(tm_path, tmp_path):
+def test_a_tmx_unit_with_bpt_ept_fills_an_xliff_g_exactly(tm_path, tmp_path, tmtool):
     tmx = tmp_path / "mem.tmx"
     tmx.write_text(
         '<?xml version="1.0"?><tmx version="1.4"><header creationtool="x" creationtoolversion="1" '
@@ -124,12 +121,12 @@ def test_a_tmx_unit_with_bpt_ept_fills_an_xliff_g_exactly(tm_path, tmp_path):
         '<tuv xml:lang="id"><seg>Klik <bpt i="1">&lt;b&gt;</bpt>di sini<ept i="1">&lt;/b&gt;</ept>.</seg></tuv>'
         '<tuv xml:lang="en"><seg>Click <bpt i="1">&lt;b&gt;</bpt>here<ept i="1">&lt;/b&gt;</ept>.</seg></tuv>'
         "</tu></body></tmx>", encoding="utf-8")
-    assert run("--tm", tm_path, "tm", "import", tmx, "--status", "approved").exit_code == 0
+    assert tmtool("--tm", tm_path, "tm", "import", tmx, "--status", "approved", check=False).exit_code == 0
     job = tmp_path / "job.xlf"
     job.write_text(f'<xliff version="1.2" xmlns="{NS}"><file original="a" source-language="id" '
                    'datatype="html"><body><trans-unit id="a"><source>Klik <g id="7" ctype="bold">di sini</g>.'
                    "</source></trans-unit></body></file></xliff>", encoding="utf-8")
-    r = run("--tm", tm_path, "translate", job, "--model", tmp_path / "none", "-o", tmp_path / "out.xlf")
+    r = tmtool("--tm", tm_path, "translate", job, "--model", tmp_path / "none", "-o", tmp_path / "out.xlf", check=False)
     assert r.exit_code == 0, r.output
     tu = units(tmp_path / "out.xlf")["a"]
     assert target_xml(tu) == 'Click <g id="7" ctype="bold">here</g>.'
@@ -163,10 +160,10 @@ msgstr "Done."
 """
 
 
-def test_po_job_fills_msgstr_marks_fuzzy_and_keeps_every_other_byte(tm_path, tiny_model, tmp_path):
+def test_po_job_fills_msgstr_marks_fuzzy_and_keeps_every_other_byte(tm_path, tiny_model, tmp_path, tmtool):
     job, out = tmp_path / "job.po", tmp_path / "job.out.po"
     job.write_bytes(PO.replace("\n", "\r\n").encode())
-    r = run("--tm", tm_path, "translate", job, "--model", tiny_model, "-o", out)
+    r = tmtool("--tm", tm_path, "translate", job, "--model", tiny_model, "-o", out, check=False)
     assert r.exit_code == 0, r.output
     # Four sentences and two placeholders alone (copied); the same sentence twice goes to the model once.
     assert "job.po: po, 5 segments filled: 0 from the TM, 3 by the model" in r.stderr
@@ -264,14 +261,15 @@ FUZZY2 = ('<xliff version="2.0" xmlns="urn:oasis:names:tc:xliff:document:2.0" sr
 
 @pytest.mark.parametrize("job,schema", [
     (FUZZY12, "xliff12/xliff-core-1.2-strict.xsd"), (FUZZY2, "xliff20/xliff_core_2.0.xsd")])
-def test_fuzzy_reuse_writes_the_match_as_a_candidate_with_its_score(tm_path, tmp_path, job, schema):
+def test_fuzzy_reuse_writes_the_match_as_a_candidate_with_its_score(tm_path, tmp_path, job, schema, tmtool):
     from pathlib import Path
 
     (tmp_path / "m.tsv").write_text(MEMORY_TSV, encoding="utf-8")
-    assert run("--tm", tm_path, "tm", "import", tmp_path / "m.tsv", "--status", "approved").exit_code == 0
+    tmtool("--tm", tm_path, "tm", "import", tmp_path / "m.tsv", "--status", "approved")
     path, out = tmp_path / "job.xlf", tmp_path / "out.xlf"
     path.write_text(job, encoding="utf-8")
-    r = run("--tm", tm_path, "translate", path, "--fuzzy-reuse", "80", "--model", tmp_path / "none", "-o", out)
+    r = tmtool("--tm", tm_path, "translate", path, "--fuzzy-reuse", "80", "--model", tmp_path / "none", "-o", out,
+               check=False)
     assert r.exit_code == 0, r.output
     assert "1 segment filled: 1 from the TM (1 fuzzy), 0 by the model" in r.stderr
     text = out.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ARTICLE, ARTICLE_EN
+from conftest import ARTICLE, ARTICLE_EN, require_ct2
 
 # What tmtool itself writes on stderr for these commands (anything else is noise).
 OWN = re.compile(
@@ -44,7 +44,7 @@ def assert_quiet(r: subprocess.CompletedProcess) -> None:
 @pytest.mark.parametrize("backend", [pytest.param("ct2", marks=pytest.mark.ct2), "transformers"])
 def test_translate_align_and_convert_print_only_tmtools_lines(tmp_path, tiny_model, backend):
     if backend == "ct2":
-        pytest.importorskip("ctranslate2")
+        require_ct2()
         assert_quiet(run(tmp_path, "model", "convert", str(tiny_model)))
     model = ["--model", str(tiny_model), "--backend", backend]
     assert_quiet(run(tmp_path, "translate", str(ARTICLE), *model, "-o", str(tmp_path / "out.txt")))

@@ -17,13 +17,13 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE
+from conftest import ARTICLE, require_ct2
 from ray_support import RAY_LIMITS, check_stored_once, distinct_sources, require_ray, translated_alone, write_corpus
 from test_output_limits import expected_cut, variants  # noqa: F401 (a fixture)
 
 from tmtool.cli import cli
 
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 ray = require_ray()
 pytestmark = [pytest.mark.ray, pytest.mark.ct2]
 

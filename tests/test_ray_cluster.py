@@ -9,13 +9,14 @@ import signal
 from pathlib import Path
 
 import pytest
+from conftest import require_ct2
 from click.testing import CliRunner
 from ray_support import RAY_LIMITS, check_stored_once, distinct_sources, require_ray, translated_alone, write_corpus
 
 from tmtool.cli import cli
 from tmtool.memory import open_memory
 
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 ray = require_ray()
 pytestmark = [pytest.mark.ray, pytest.mark.ct2]
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARTICLE
+from conftest import ARTICLE, run_cli
 
-from tmtool.cli import cli
 from tmtool.memory import open_memory
 from tmtool.segment import Segmenter
 
@@ -17,16 +15,13 @@ DOC = ARTICLE.name
 SOURCES = [s.text for s in Segmenter().segment(ARTICLE.read_text(encoding="utf-8"))]
 
 
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
-
-
 def jsonl(text):
     return [json.loads(line) for line in text.splitlines()]
 
 
 def translate(location, model, *extra):
-    r = run("--tm", location, "translate", ARTICLE, "--model", model, "--backend", "transformers", *extra)
+    r = run_cli("--tm", location, "translate", ARTICLE, "--model", model, "--backend", "transformers", *extra,
+                check=False)
     assert r.exit_code == 0, r.output
     return r
 
@@ -60,10 +55,10 @@ def test_a_rejected_translation_the_model_gives_again_is_reported_rejected(memor
         assert [p.unit.status for p in pairs].count("rejected") == 2
 
 
-def test_own_earlier_mt_is_not_a_tm_match_but_another_documents_work_is(memory_location, tiny_model, tmp_path):
+def test_own_earlier_mt_is_not_a_tm_match_but_another_documents_work_is(memory_location, tiny_model, tmp_path, tmtool):
     translate(memory_location, tiny_model)
     # The same text under another name: the memory's match of other work.
-    r = run("--tm", memory_location, "translate", ARTICLE, "--doc", "copy", "--format", "jsonl")
+    r = tmtool("--tm", memory_location, "translate", ARTICLE, "--doc", "copy", "--format", "jsonl", check=False)
     assert r.exit_code == 0, r.output
     assert {(row["origin"], row["match"], row["own_mt"]) for row in jsonl(r.stdout)} == {("tm", 101, False)}
     # The first document again: its own earlier MT, kept.
@@ -73,11 +68,11 @@ def test_own_earlier_mt_is_not_a_tm_match_but_another_documents_work_is(memory_l
     assert "20 reused from the TM (20 of them this document's own earlier machine translation)" in r.stderr
 
     def views(doc):
-        pairs = jsonl(run("--tm", memory_location, "pairs", "--doc", doc, "--format", "jsonl").stdout)
-        table = run("--tm", memory_location, "pairs", "--doc", doc).stdout
-        review = run("--tm", memory_location, "review", "--doc", doc, input="q\n").stdout
+        pairs = jsonl(tmtool("--tm", memory_location, "pairs", "--doc", doc, "--format", "jsonl", check=False).stdout)
+        table = tmtool("--tm", memory_location, "pairs", "--doc", doc, check=False).stdout
+        review = tmtool("--tm", memory_location, "review", "--doc", doc, input="q\n", check=False).stdout
         report = tmp_path / f"{doc}.html"
-        assert run("--tm", memory_location, "report", "--doc", doc, "-o", report).exit_code == 0
+        assert tmtool("--tm", memory_location, "report", "--doc", doc, "-o", report, check=False).exit_code == 0
         return pairs, table, review, report.read_text(encoding="utf-8")
 
     pairs, table, review, html = views(DOC)
@@ -95,26 +90,26 @@ def test_own_earlier_mt_is_not_a_tm_match_but_another_documents_work_is(memory_l
     assert html.count('<span class="badge match">TM 101%</span>') == 20
 
     # --origin tm selects reuse of other work only.
-    r = run("--tm", memory_location, "pairs", "set-status", "approved", "--doc", DOC, "--origin", "tm")
+    r = tmtool("--tm", memory_location, "pairs", "set-status", "approved", "--doc", DOC, "--origin", "tm", check=False)
     assert r.exit_code == 0, r.output
     with open_memory(memory_location) as tm:
         assert {p.unit.status for p in tm.document_pairs(DOC)} == {"draft"}
 
 
 @pytest.mark.parametrize("status", ["approved", "rejected"])
-def test_fuzzy_reuse_reports_the_stored_unit(memory_location, tiny_model, status):
+def test_fuzzy_reuse_reports_the_stored_unit(memory_location, tiny_model, status, tmtool):
     """--fuzzy-reuse stores the match's target for the segment: where that pair is already in
     the memory, the output says what the memory holds, and a rejected one is not reused."""
     translate(memory_location, tiny_model)
     edited = SOURCES[0].replace("Kamis", "Jumat")
     text = "\n\n".join([edited, SOURCES[1]]) + "\n"
-    first = jsonl(run("--tm", memory_location, "translate", "-", "--doc", "d2", "--fuzzy-reuse", "80",
-                      "--format", "jsonl", input=text).stdout)
+    first = jsonl(tmtool("--tm", memory_location, "translate", "-", "--doc", "d2", "--fuzzy-reuse", "80",
+                         "--format", "jsonl", input=text, check=False).stdout)
     assert first[0]["origin"] == "tm" and first[0]["match"] < 100
     with open_memory(memory_location) as tm:
         tm.set_status(first[0]["tu_id"], status)
-    again = run("--tm", memory_location, "translate", "-", "--doc", "d3", "--fuzzy-reuse", "80",
-                "--model", tiny_model, "--backend", "transformers", "--format", "jsonl", input=text)
+    again = tmtool("--tm", memory_location, "translate", "-", "--doc", "d3", "--fuzzy-reuse", "80",
+                   "--model", tiny_model, "--backend", "transformers", "--format", "jsonl", input=text, check=False)
     assert again.exit_code == 0, again.output
     row = jsonl(again.stdout)[0]
     if status == "approved":

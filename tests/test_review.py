@@ -57,13 +57,6 @@ def translate_example(tm_path, text=None, name=DOC):
         )
 
 
-def run(tm_path, *args, input=None, code=0):
-    result = CliRunner().invoke(cli, ["--tm", str(tm_path), *map(str, args)], input=input,
-                                catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
-
-
 def unit_ids(tm_path):
     """The unit id of each segment of the example, by segment index (the model numbers them in
     batch order, not document order)."""
@@ -88,11 +81,11 @@ def history(tm_path):
 FIXED_5 = "Xi stressed that the current international situation is undergoing profound and complex changes."
 
 
-def test_review_session_accept_edit_reject_skip_back_quit(tm_path):
+def test_review_session_accept_edit_reject_skip_back_quit(tm_path, tmtool):
     translate_example(tm_path)
     ids = unit_ids(tm_path)
     keys = ["a", "?", "a", "r", "s", "e", FIXED_5, "b", "s", "q"]
-    r = run(tm_path, "review", "--doc", DOC, "--author", "ayu", input="\n".join(keys) + "\n")
+    r = tmtool("--tm", tm_path, "review", "--doc", DOC, "--author", "ayu", input="\n".join(keys) + "\n")
     out = r.output
     assert out.startswith(f"{DOC}: 20 pairs to review.")
     assert f"[1/20] segment #1 · unit {ids[0]} · mt (example-mt) · draft\n" in out
@@ -122,16 +115,16 @@ def test_review_session_accept_edit_reject_skip_back_quit(tm_path):
     ]
 
 
-def test_a_later_review_resumes_at_the_first_undecided_pair(tm_path):
+def test_a_later_review_resumes_at_the_first_undecided_pair(tm_path, tmtool):
     translate_example(tm_path)
     ids = unit_ids(tm_path)
-    run(tm_path, "review", "--author", "ayu", input="a\na\ns\na\nq\n")
-    r = run(tm_path, "review", "--author", "ayu", input="a\n")  # end of input also quits
+    tmtool("--tm", tm_path, "review", "--author", "ayu", input="a\na\ns\na\nq\n")
+    r = tmtool("--tm", tm_path, "review", "--author", "ayu", input="a\n")  # end of input also quits
     assert f"{DOC}: 17 pairs to review." in r.output
     assert f"[1/17] segment #3 · unit {ids[2]} ·" in r.output
     assert "[2/17] segment #5" in r.output
     assert r.output.rstrip().endswith("16 still to review: run the same command to go on (from #5).")
-    r = run(tm_path, "review", "--author", "ayu", input="q\n")
+    r = tmtool("--tm", tm_path, "review", "--author", "ayu", input="q\n")
     assert f"[1/16] segment #5 · unit {ids[4]} ·" in r.output
 
 
@@ -154,7 +147,7 @@ def test_each_decision_is_saved_before_the_next_pair(tm_path):
         assert [rows[i][2] for i in unit_ids(tm_path)[:3]] == ["approved", "rejected", "draft"]
 
 
-def test_edit_in_editor(tm_path, tmp_path, monkeypatch):
+def test_edit_in_editor(tm_path, tmp_path, monkeypatch, tmtool):
     translate_example(tm_path)
     script = tmp_path / "fake_editor.py"
     script.write_text(
@@ -164,38 +157,38 @@ def test_edit_in_editor(tm_path, tmp_path, monkeypatch):
     )
     monkeypatch.setenv("EDITOR", f'"{sys.executable}" "{script}"')
     monkeypatch.delenv("VISUAL", raising=False)
-    r = run(tm_path, "review", "--author", "ayu", input="s\n" * 17 + "E\nq\n")
+    r = tmtool("--tm", tm_path, "review", "--author", "ayu", input="s\n" * 17 + "E\nq\n")
     assert "[18/20] segment #18" in r.output and "-> edited" in r.output
     with open_memory(tm_path) as tm:
         unit = tm.pairs(DOC)[17].unit
         assert (unit.target, unit.origin, unit.status) == ("Translator: Xinhua", "human", "approved")
 
 
-def test_inline_edit_that_is_empty_or_unchanged_is_not_saved(tm_path):
+def test_inline_edit_that_is_empty_or_unchanged_is_not_saved(tm_path, tmtool):
     translate_example(tm_path)
-    r = run(tm_path, "review", input=f"e\n\ne\n{REFERENCE[0]}\nx\nq\n")
+    r = tmtool("--tm", tm_path, "review", input=f"e\n\ne\n{REFERENCE[0]}\nx\nq\n")
     assert "edit cancelled" in r.output
     assert "unchanged; a to accept it as it is" in r.output
     assert "unknown key 'x'; ? shows the keys" in r.output
     assert history(tm_path) == []
 
 
-def test_filters_and_back_at_the_first_pair(tm_path):
+def test_filters_and_back_at_the_first_pair(tm_path, tmtool):
     translate_example(tm_path)
-    run(tm_path, "pairs", "edit", unit_ids(tm_path)[17], "--target", "Translator: Xinhua", "--author", "ayu")
-    r = run(tm_path, "review", "--origin", "human", "--status", "approved", input="b\nq\n")
+    tmtool("--tm", tm_path, "pairs", "edit", unit_ids(tm_path)[17], "--target", "Translator: Xinhua", "--author", "ayu")
+    r = tmtool("--tm", tm_path, "review", "--origin", "human", "--status", "approved", input="b\nq\n")
     assert "1 pair to review" in r.output and "this is the first pair" in r.output
-    r = run(tm_path, "review", "--origin", "imported")
+    r = tmtool("--tm", tm_path, "review", "--origin", "imported")
     assert r.output == f"{DOC}: no pairs to review with these filters.\n"
 
 
-def test_pairs_show_lists_the_history(tm_path):
+def test_pairs_show_lists_the_history(tm_path, tmtool):
     translate_example(tm_path)
     tu = unit_ids(tm_path)[17]
-    run(tm_path, "pairs", "edit", tu, "--target", "Translator: Xinhua", "--author", "ayu")
-    run(tm_path, "pairs", "edit", tu, "--target", "Translator: Xinhua (Beijing)", "--status", "draft",
-        "--author", "budi")
-    r = run(tm_path, "pairs", "show", tu)
+    tmtool("--tm", tm_path, "pairs", "edit", tu, "--target", "Translator: Xinhua", "--author", "ayu")
+    tmtool("--tm", tm_path, "pairs", "edit", tu, "--target", "Translator: Xinhua (Beijing)", "--status", "draft",
+           "--author", "budi")
+    r = tmtool("--tm", tm_path, "pairs", "show", tu)
     lines = r.output.splitlines()
     assert lines[0] == f"unit {tu}  id->en  human (edited from example-mt) · draft"
     assert "  source  Penerjemah: Xinhua" in lines
@@ -204,26 +197,26 @@ def test_pairs_show_lists_the_history(tm_path):
     assert lines[i + 1].endswith("  ayu  edit  draft -> approved  mt -> human")
     assert lines[i + 2:i + 4] == ["    - Interpreter: Xinhua", "    + Translator: Xinhua"]
     assert lines[i + 4].endswith("  budi  edit  approved -> draft")
-    data = json.loads(run(tm_path, "pairs", "show", tu, "--json").output)
+    data = json.loads(tmtool("--tm", tm_path, "pairs", "show", tu, "--json").output)
     assert data["unit"]["target"] == "Translator: Xinhua (Beijing)"
     assert [h["author"] for h in data["history"]] == ["ayu", "budi"]
     assert data["segments"] == [{"document": DOC, "index": 17}]
 
 
-def test_set_status_in_batch_by_origin(tm_path):
+def test_set_status_in_batch_by_origin(tm_path, tmtool):
     translate_example(tm_path)
     doc2 = "Selamat pagi.\n\nPenerjemah: Xinhua\nEditor: Atman Ahdiat\n"
     result = translate_example(tm_path, doc2, name="doc2.txt")
     assert [s.origin for s in result.segments] == ["mt", "tm", "tm"]
-    r = run(tm_path, "pairs", "set-status", "approved", "--doc", "doc2.txt", "--origin", "tm",
-            "--author", "ayu")
+    r = tmtool("--tm", tm_path, "pairs", "set-status", "approved", "--doc", "doc2.txt", "--origin", "tm",
+               "--author", "ayu")
     assert r.output == "doc2.txt: 2 pairs set to approved (were: 2 draft)\n"
     with open_memory(tm_path) as tm:
         assert [p.unit.status for p in tm.pairs("doc2.txt")] == ["draft", "approved", "approved"]
         assert [h.action for h in tm.history(unit_ids(tm_path)[17])] == ["approve"]
-    r = run(tm_path, "pairs", "set-status", "approved", "--doc", "doc2.txt", "--origin", "tm")
+    r = tmtool("--tm", tm_path, "pairs", "set-status", "approved", "--doc", "doc2.txt", "--origin", "tm")
     assert r.output == "doc2.txt: 0 pairs set to approved\n"
-    r = run(tm_path, "pairs", "set-status", "rejected", "--doc", DOC, "--from-status", "approved")
+    r = tmtool("--tm", tm_path, "pairs", "set-status", "rejected", "--doc", DOC, "--from-status", "approved")
     assert r.output.startswith(f"{DOC}: 2 pairs set to rejected")
 
 
@@ -242,11 +235,11 @@ def test_an_edit_to_a_text_the_memory_already_has_moves_the_segment(tm_path):
         assert tm.machine_targets([imported]) == {imported: "Interpreter: Xinhua"}
 
 
-def test_pairs_group_keeps_the_listing(tm_path):
+def test_pairs_group_keeps_the_listing(tm_path, tmtool):
     translate_example(tm_path)
-    rows = [json.loads(line) for line in run(tm_path, "pairs", "--format", "jsonl").output.splitlines()]
+    rows = [json.loads(line) for line in tmtool("--tm", tm_path, "pairs", "--format", "jsonl").output.splitlines()]
     assert [r["target"] for r in rows][:4] == REFERENCE[:4]
-    assert run(tm_path, "pairs", "--doc", DOC).output.startswith(f"{DOC}: 20 segments")
+    assert tmtool("--tm", tm_path, "pairs", "--doc", DOC).output.startswith(f"{DOC}: 20 segments")
 
 
 @pytest.mark.parametrize(
@@ -319,20 +312,20 @@ def test_a_fuzzy_suggestion_is_shown_beside_the_pair(tm_path):
     assert "(the memory's translation of: Penerjemah: Antara)" in shown[0]
 
 
-def test_worst_first_shows_scores_and_reference(tm_path):
+def test_worst_first_shows_scores_and_reference(tm_path, tmtool):
     from pathlib import Path
 
     ref = Path(__file__).parent / "data" / "score" / "ref-a.en.txt"
     translate_example(tm_path)
-    r = run(tm_path, "review", "--worst-first", input="q\n")
+    r = tmtool("--tm", tm_path, "review", "--worst-first", input="q\n")
     assert "note: no stored scores yet" in r.stderr and "[1/20] segment #1 " in r.output
-    run(tm_path, "score", "--ref", ref)
-    r = run(tm_path, "review", "--worst-first", input="a\nq\n")
+    tmtool("--tm", tm_path, "score", "--ref", ref)
+    r = tmtool("--tm", tm_path, "review", "--worst-first", input="a\nq\n")
     first, second = r.output.split("[2/20]")
     assert "[1/20] segment #18 " in first  # lowest sentence chrF
     assert "      ref  Translated by: Xinhua\n   scores  BLEU " in first
-    run(tm_path, "pairs", "edit", unit_ids(tm_path)[4], "--target", FIXED_5)
-    r = run(tm_path, "review", "--status", "any", "--worst-first", input="s\nq\n")
+    tmtool("--tm", tm_path, "pairs", "edit", unit_ids(tm_path)[4], "--target", FIXED_5)
+    r = tmtool("--tm", tm_path, "review", "--status", "any", "--worst-first", input="s\nq\n")
     second = r.output.split("[2/20]")[1]
     assert second.startswith(" segment #5 ") and "(scored before the target changed)" in second
 
@@ -363,13 +356,13 @@ def test_a_pair_changed_by_another_reviewer_meanwhile_is_shown_again_not_overwri
 
 
 @pytest.mark.parametrize("editor", ["no-such-editor-tmtool", "false"])
-def test_a_missing_or_failing_editor_returns_to_the_prompt(tm_path, monkeypatch, editor):
+def test_a_missing_or_failing_editor_returns_to_the_prompt(tm_path, monkeypatch, editor, tmtool):
     """Issue 20: E with an editor that is not there, or exits with an error, says so in one
     line and the review goes on."""
     translate_example(tm_path)
     monkeypatch.setenv("EDITOR", editor)
     monkeypatch.delenv("VISUAL", raising=False)
-    r = run(tm_path, "review", "--author", "ayu", input="E\na\nq\n")
+    r = tmtool("--tm", tm_path, "review", "--author", "ayu", input="E\na\nq\n")
     lines = r.output.splitlines()
     (failed,) = [line for line in lines if "the editor failed" in line]
     assert failed.startswith("  the editor failed: ") and failed.endswith("; nothing was changed (e edits on one line)")

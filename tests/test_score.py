@@ -38,12 +38,6 @@ def lines(path):
     return path.read_text(encoding="utf-8").splitlines()
 
 
-def run(*args, code=0, input=None):
-    r = CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
-    assert r.exit_code == code, r.output
-    return r
-
-
 def sacrebleu_cli(*args) -> list[str]:
     """The score lines of the real `sacrebleu` command line, alignment padding removed."""
     out = subprocess.run([sys.executable, "-m", "sacrebleu", *map(str, args), "--no-color"],
@@ -105,13 +99,13 @@ def test_confidence_is_sacrebleu_bootstrap_and_repeats():
     assert other[0].ci_mean != first[0].ci_mean and "seed:7" in other[0].signature
 
 
-def test_mismatched_counts_say_both_counts(tmp_path):
+def test_mismatched_counts_say_both_counts(tmp_path, tmtool):
     short = tmp_path / "short.en.txt"
     short.write_text("\n".join(lines(REF_A)[:19]) + "\n", encoding="utf-8")
     with pytest.raises(InputError) as e:
         score_files(HYP, [REF_A, short])
     assert str(e.value).startswith(f"{short} has 19 lines but {HYP} has 20 lines")
-    r = run("score", "--hyp", HYP, "--ref", short, code=1)
+    r = tmtool("score", "--hyp", HYP, "--ref", short, code=1)
     assert r.output == (f"Error: {short} has 19 lines but {HYP} has 20 lines; give one reference line "
                         "per segment, in order\n")
 
@@ -125,18 +119,18 @@ def test_lines_are_read_as_the_sacrebleu_command_reads_them(tmp_path):
 # -- the command line ----------------------------------------------------------------------------
 
 
-def test_score_files_prints_what_the_sacrebleu_command_prints():
-    ours = run("score", "--hyp", HYP, "--ref", REF_A, "--ref", REF_B)
+def test_score_files_prints_what_the_sacrebleu_command_prints(tmtool):
+    ours = tmtool("score", "--hyp", HYP, "--ref", REF_A, "--ref", REF_B)
     assert metric_lines(ours.output) == sacrebleu_cli(REF_A, REF_B, "-i", HYP, "-m", "bleu", "chrf", "ter",
                                                       "-f", "text")
-    ours = run("score", "--hyp", HYP, "--ref", REF_A, "--confidence", "--width", "2")
+    ours = tmtool("score", "--hyp", HYP, "--ref", REF_A, "--confidence", "--width", "2")
     assert metric_lines(ours.output) == sacrebleu_cli(REF_A, "-i", HYP, "-m", "bleu", "chrf", "ter",
                                                       "-f", "text", "--confidence", "-w", "2")
 
 
-def test_score_document_stores_sentence_scores_and_matches_the_command_line(tm_path, tmp_path):
+def test_score_document_stores_sentence_scores_and_matches_the_command_line(tm_path, tmp_path, tmtool):
     translate_example(tm_path)
-    r = run("--tm", tm_path, "score", "--doc", DOC, "--ref", REF_A, "--worst", "2")
+    r = tmtool("--tm", tm_path, "score", "--doc", DOC, "--ref", REF_A, "--worst", "2")
     hyp = tmp_path / "mt.en.txt"
     hyp.write_text("\n".join(MT) + "\n", encoding="utf-8")
     assert metric_lines(r.output) == sacrebleu_cli(REF_A, "-i", hyp, "-m", "bleu", "chrf", "ter", "-f", "text")
@@ -155,16 +149,16 @@ def test_score_document_stores_sentence_scores_and_matches_the_command_line(tm_p
         assert corpus[0].formatted == metric_lines(r.output)[0]
 
 
-def test_json_output_has_sacrebleus_fields(tm_path):
+def test_json_output_has_sacrebleus_fields(tm_path, tmtool):
     translate_example(tm_path)
-    data = json.loads(run("--tm", tm_path, "score", "--ref", REF_A, "--metrics", "chrf", "--json").output)
+    data = json.loads(tmtool("--tm", tm_path, "score", "--ref", REF_A, "--metrics", "chrf", "--json").output)
     assert data["document"] == DOC and data["segments"] == 20
     (chrf,) = data["scores"]
     assert chrf["name"] == "chrF2" and chrf["nrefs"] == "1" and chrf["score"] == round(chrf["score"], 1)
     assert [w["index"] for w in data["worst"]][:1] == [4]
 
 
-def test_ref_from_tm_scores_the_model_output_against_approved_targets(tm_path):
+def test_ref_from_tm_scores_the_model_output_against_approved_targets(tm_path, tmtool):
     translate_example(tm_path)
     ids = unit_ids(tm_path)
     fixed = "Translator: Xinhua"
@@ -172,7 +166,7 @@ def test_ref_from_tm_scores_the_model_output_against_approved_targets(tm_path):
         tm.set_status(ids[0], "approved")
         tm.edit_target(ids[17], fixed)
         tm.set_status(ids[1], "rejected")
-    r = run("--tm", tm_path, "score", "--ref-from-tm", "--doc", DOC)
+    r = tmtool("--tm", tm_path, "score", "--ref-from-tm", "--doc", DOC)
     assert r.output.startswith(
         f"{DOC}: 2 segments scored against approved targets in the translation memory (1 accepted as the "
         "model wrote them, 1 edited, 0 from other approved units; 18 not yet approved)"
@@ -184,9 +178,9 @@ def test_ref_from_tm_scores_the_model_output_against_approved_targets(tm_path):
         assert tm.document_pairs(DOC)[17].scores["chrF2"].ref_kind == "tm"
 
 
-def test_ref_from_tm_before_any_review_is_an_error(tm_path):
+def test_ref_from_tm_before_any_review_is_an_error(tm_path, tmtool):
     translate_example(tm_path)
-    r = run("--tm", tm_path, "score", "--ref-from-tm", code=1)
+    r = tmtool("--tm", tm_path, "score", "--ref-from-tm", code=1)
     assert r.output.startswith(f"Error: no machine-translated pair of {DOC!r} has an approved target yet")
 
 

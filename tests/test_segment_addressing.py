@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE
-from test_review import DOC, REFERENCE, run, translate_example, unit_ids
+from conftest import ARTICLE, require_ct2
+from test_review import DOC, REFERENCE, translate_example, unit_ids
 
 from tmtool.cli import cli
 from tmtool.memory import open_memory
@@ -34,7 +34,10 @@ def test_a_second_document_continues_in_its_own_order(tm_path):
 
 @pytest.mark.parametrize("backend", ["ct2", "transformers"])
 def test_translate_numbers_units_in_document_order_on_each_backend(tm_path, tiny_model, backend):
-    pytest.importorskip("ctranslate2" if backend == "ct2" else "torch")
+    if backend == "ct2":
+        require_ct2()
+    else:
+        pytest.importorskip("torch")
     r = CliRunner().invoke(cli, ["--tm", str(tm_path), "translate", str(ARTICLE), "--model", str(tiny_model),
                                  "--backend", backend, "--batch-size", "4", "--format", "jsonl"],
                            catch_exceptions=False)
@@ -43,18 +46,19 @@ def test_translate_numbers_units_in_document_order_on_each_backend(tm_path, tiny
     assert [row["tu_id"] for row in rows] == list(range(1, 21))
 
 
-def test_pairs_show_and_edit_take_the_segment_number(tm_path):
+def test_pairs_show_and_edit_take_the_segment_number(tm_path, tmtool):
     translate_example(tm_path, name="other.txt")  # the same units, another document
     translate_example(tm_path)  # the most recent one
-    r = run(tm_path, "pairs", "show", "--segment", "3")
+    r = tmtool("--tm", tm_path, "pairs", "show", "--segment", "3")
     assert f"  used in {DOC} #3" in r.output.splitlines()
     assert r.output.splitlines()[1] == "  source  " + open_source(tm_path, 2)
-    r = run(tm_path, "pairs", "edit", "--doc", DOC, "--segment", "18", "--target", "Translator: Xinhua",
-            "--author", "ayu")
+    r = tmtool("--tm", tm_path, "pairs", "edit", "--doc", DOC, "--segment", "18", "--target", "Translator: Xinhua",
+               "--author", "ayu")
     assert r.output == "unit 18: target saved as human, approved\n"
     with open_memory(tm_path) as tm:
         assert tm.pairs(DOC)[17].unit.target == "Translator: Xinhua"
-    data = json.loads(run(tm_path, "pairs", "show", "--doc", "other.txt", "--segment", "18", "--json").output)
+    shown = tmtool("--tm", tm_path, "pairs", "show", "--doc", "other.txt", "--segment", "18", "--json")
+    data = json.loads(shown.output)
     assert data["unit"]["id"] == 18 and data["unit"]["origin"] == "human"
 
 
@@ -81,11 +85,11 @@ def test_unit_or_segment_mistakes_are_one_line(tm_path, args, code, message):
     assert message in r.output and "Traceback" not in r.output
 
 
-def test_editing_to_the_same_text_says_nothing_was_saved_as_human(tm_path):
+def test_editing_to_the_same_text_says_nothing_was_saved_as_human(tm_path, tmtool):
     translate_example(tm_path)
-    r = run(tm_path, "pairs", "edit", "--segment", "1", "--target", REFERENCE[0] + "  ", "--author", "ayu")
+    r = tmtool("--tm", tm_path, "pairs", "edit", "--segment", "1", "--target", REFERENCE[0] + "  ", "--author", "ayu")
     assert r.output == "unit 1: the target is already this text and stays mt; status draft -> approved\n"
-    r = run(tm_path, "pairs", "edit", "1", "--target", REFERENCE[0])
+    r = tmtool("--tm", tm_path, "pairs", "edit", "1", "--target", REFERENCE[0])
     assert r.output == "unit 1: the target is already this text; nothing changed (mt, approved)\n"
     with open_memory(tm_path) as tm:
         unit = tm.get_unit(1)

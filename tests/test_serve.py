@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_review import DOC, MT_ERRORS, REFERENCE, SOURCES, history, run, translate_example, unit_ids, units
+from test_review import DOC, MT_ERRORS, REFERENCE, SOURCES, history, translate_example, unit_ids, units
 
 pytest.importorskip("flask", reason="tmtool serve needs the serve extra: pip install -e '.[serve]'")
 
@@ -103,7 +103,7 @@ def test_the_grid_shows_source_target_status_origin_and_suggestion(browser):
         assert key in page
 
 
-def test_accept_reject_and_edit_are_saved_with_history_as_in_review(browser, tm_path):
+def test_accept_reject_and_edit_are_saved_with_history_as_in_review(browser, tm_path, tmtool):
     ids = unit_ids(tm_path)
     browser.open()
     r = browser.decide(0, "accept")
@@ -124,7 +124,7 @@ def test_accept_reject_and_edit_are_saved_with_history_as_in_review(browser, tm_
         (ids[2], "reject", REFERENCE[2], REFERENCE[2], "draft", "rejected", "mt", "mt", "ayu"),
         (ids[4], "edit", MT_ERRORS[4], fixed, "draft", "approved", "mt", "human", "ayu"),
     ]
-    shown = run(tm_path, "pairs", "show", ids[4]).output  # the CLI sees the same decision
+    shown = tmtool("--tm", tm_path, "pairs", "show", ids[4]).output  # the CLI sees the same decision
     assert f"edit  draft -> approved  mt -> human\n    - {MT_ERRORS[4]}\n    + {fixed}" in shown
 
 
@@ -165,10 +165,10 @@ def test_a_change_made_meanwhile_is_a_conflict_and_is_not_overwritten(browser, t
     assert units(tm_path)[ids[17]][2] == "rejected"
 
 
-def test_a_decision_from_review_in_the_terminal_meanwhile_is_a_conflict(browser, tm_path):
+def test_a_decision_from_review_in_the_terminal_meanwhile_is_a_conflict(browser, tm_path, tmtool):
     ids = unit_ids(tm_path)
     browser.open()
-    run(tm_path, "review", "--author", "budi", input="r\nq\n")  # rejects pair 1
+    tmtool("--tm", tm_path, "review", "--author", "budi", input="r\nq\n")  # rejects pair 1
     r = browser.decide(0, "accept")
     assert r.status_code == 409 and "changed by budi" in r.json["conflict"]
     assert units(tm_path)[ids[0]][2] == "rejected"
@@ -195,10 +195,10 @@ def test_filters_pages_and_worst_first(browser, tm_path):
     small.close()
 
 
-def test_worst_bleu_first_orders_by_stored_sentence_bleu(browser, tm_path):
+def test_worst_bleu_first_orders_by_stored_sentence_bleu(browser, tm_path, tmtool):
     reference = Path("ref.txt")
     reference.write_text("\n".join(REFERENCE) + "\n", encoding="utf-8")
-    run(tm_path, "score", "--doc", DOC, "--ref", reference)
+    tmtool("--tm", tm_path, "score", "--doc", DOC, "--ref", reference)
     browser.open(order="worst-bleu")
     order = list(browser.rows)
     assert set(order[:2]) == {4, 17}  # the two pairs the model got wrong
@@ -287,11 +287,11 @@ def test_hostile_segments_render_as_text(tm_path):
     b.close()
 
 
-def test_serve_command_help_and_errors(tm_path):
-    out = run(tm_path, "serve", "--help").output
+def test_serve_command_help_and_errors(tm_path, tmtool):
+    out = tmtool("--tm", tm_path, "serve", "--help").output
     assert re.search(r"Example:\n +tmtool serve --open\n", out)
     translate_example(tm_path)
-    r = run(tm_path, "serve", "--doc", "nope.txt", code=1)
+    r = tmtool("--tm", tm_path, "serve", "--doc", "nope.txt", code=1)
     assert r.output.strip().startswith("Error: no document named 'nope.txt'")
 
 
@@ -311,13 +311,13 @@ def test_a_server_on_another_host_prints_its_token(tm_path):
         local.server_close()
 
 
-def test_the_paged_reads_agree_with_document_pairs(tm_path):
+def test_the_paged_reads_agree_with_document_pairs(tm_path, tmtool):
     """review_index, review_page and status_counts (the store's reads for a grid page) give what
     document_pairs gives, on both back ends, scores included."""
     translate_example(tm_path)
     reference = Path("ref.txt")
     reference.write_text("\n".join(REFERENCE) + "\n", encoding="utf-8")
-    run(tm_path, "score", "--doc", DOC, "--ref", reference)
+    tmtool("--tm", tm_path, "score", "--doc", DOC, "--ref", reference)
     with open_memory(tm_path) as tm:
         tm.set_status(unit_ids(tm_path)[2], "rejected", author="x")
         whole = tm.document_pairs(DOC)
@@ -335,7 +335,7 @@ def test_the_paged_reads_agree_with_document_pairs(tm_path):
         assert tm.page_suggestions("b.txt", [0, 1]) == {0: (whole[0].score, whole[0].unit)}
 
 
-def test_a_busy_port_is_one_line(tm_path):
+def test_a_busy_port_is_one_line(tm_path, tmtool):
     import socket
 
     translate_example(tm_path)
@@ -343,6 +343,6 @@ def test_a_busy_port_is_one_line(tm_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        r = run(tm_path, "serve", "--port", port, code=1)
+        r = tmtool("--tm", tm_path, "serve", "--port", port, code=1)
     assert r.output == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use " \
                        "(another program uses it: choose another --port)\n"

@@ -6,17 +6,15 @@ import hashlib
 import json
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARTICLE, load_script
+from conftest import ARTICLE, load_script, require_ct2
 
-from tmtool.cli import cli
 from tmtool.errors import InputError, ModelError
 from tmtool.segment import Segmenter
 from tmtool.translate import get_translator
 from tmtool.translate import shortlist as sl
 from tmtool.translate.spm import SpmTokenizer
 
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 pytestmark = pytest.mark.ct2
 
 
@@ -134,23 +132,19 @@ def test_a_file_that_is_not_a_shortlist_is_refused(tmp_path):
 # ---------------------------------------------------------------- the command line
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def test_shortlist_from_the_memory_then_translate_with_it(tiny_model, tm_path, tmp_path):
-    first = run("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "-o", tmp_path / "full.jsonl",
-                "--format", "jsonl")
+def test_shortlist_from_the_memory_then_translate_with_it(tiny_model, tm_path, tmp_path, tmtool):
+    first = tmtool("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "-o", tmp_path / "full.jsonl",
+                   "--format", "jsonl", check=False)
     assert first.exit_code == 0, first.output
     out = tmp_path / "tm.vmap"
-    made = run("--tm", tm_path, "model", "shortlist", tiny_model, "--from-tm", "-o", out,
-               "--per-token", 20, "--frequent", 50)
+    made = tmtool("--tm", tm_path, "model", "shortlist", tiny_model, "--from-tm", "-o", out,
+                  "--per-token", 20, "--frequent", 50, check=False)
     assert made.exit_code == 0, made.output
     assert "20 sentence pairs" in made.output
     assert f"--shortlist {out}" in made.output
     other_tm = tmp_path / "other.sqlite"
-    second = run("--tm", other_tm, "translate", ARTICLE, "-m", tiny_model, "-o", tmp_path / "short.txt",
-                 "--shortlist", out, "--format", "jsonl")
+    second = tmtool("--tm", other_tm, "translate", ARTICLE, "-m", tiny_model, "-o", tmp_path / "short.txt",
+                    "--shortlist", out, "--format", "jsonl", check=False)
     assert second.exit_code == 0, second.output
     records = [json.loads(line) for line in (tmp_path / "short.txt").read_text(encoding="utf-8").splitlines()]
     full = [json.loads(line) for line in (tmp_path / "full.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -160,12 +154,12 @@ def test_shortlist_from_the_memory_then_translate_with_it(tiny_model, tm_path, t
     assert [r["target"] for r in records] == [r["target"] for r in full]
 
 
-def test_shortlist_from_a_file_with_a_held_out_check(tiny_model, tmp_path):
+def test_shortlist_from_a_file_with_a_held_out_check(tiny_model, tmp_path, tmtool):
     tsv = tmp_path / "pairs.tsv"
     rows = load_script("build_tiny_model").default_pairs()
     tsv.write_text("".join(f"{s}\t{t}\n" for s, t in rows), encoding="utf-8")
-    result = run("model", "shortlist", tiny_model, "--from", tsv, "-o", tmp_path / "f.vmap", "--check", 2,
-                 "--threads", 1)
+    result = tmtool("model", "shortlist", tiny_model, "--from", tsv, "-o", tmp_path / "f.vmap", "--check", 2,
+                    "--threads", 1, check=False)
     assert result.exit_code == 0, result.output
     # Two pairs were held out of the counts for the check.
     assert f"{len(rows) - 2} sentence pairs" in result.output
@@ -175,15 +169,16 @@ def test_shortlist_from_a_file_with_a_held_out_check(tiny_model, tmp_path):
     assert result.output.count("  differs: ") == 2 - same
 
 
-def test_shortlist_errors_are_one_line_and_leave_the_memory_alone(tiny_model, tm_path, tmp_path):
-    nothing = run("model", "shortlist", tiny_model)
+def test_shortlist_errors_are_one_line_and_leave_the_memory_alone(tiny_model, tm_path, tmp_path, tmtool):
+    nothing = tmtool("model", "shortlist", tiny_model, check=False)
     assert nothing.exit_code == 2
     assert nothing.output.strip() == "Error: say what to count: --from-tm and/or --from FILE"
-    wrong_backend = run("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "--backend", "transformers",
-                        "--shortlist", tmp_path / "x.vmap")
+    wrong_backend = tmtool("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "--backend", "transformers",
+                           "--shortlist", tmp_path / "x.vmap", check=False)
     assert wrong_backend.exit_code == 2
     assert wrong_backend.output.strip().startswith("Error: --shortlist needs the ct2 backend")
-    missing = run("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "--shortlist", tmp_path / "x.vmap")
+    missing = tmtool("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "--shortlist", tmp_path / "x.vmap",
+                     check=False)
     assert missing.exit_code == 1
     assert "cannot read the shortlist" in missing.output and len(missing.output.strip().splitlines()) == 1
     assert not tm_path.exists()  # refused before the memory was created
@@ -196,19 +191,19 @@ def test_a_shortlist_for_another_model_is_refused(tiny_model, tmp_path):
         get_translator("ct2", model=str(tiny_model), device="cpu", threads=1, shortlist=other)
 
 
-def test_hostile_shortlist_files_get_one_line_errors(tiny_model, tmp_path, tm_path):
+def test_hostile_shortlist_files_get_one_line_errors(tiny_model, tmp_path, tm_path, tmtool):
     binary = tmp_path / "binary.vmap"
     binary.write_bytes(bytes(range(256)) * 1000)
     no_tab = tmp_path / "huge-line.vmap"
     no_tab.write_text("x" * (3 << 20), encoding="utf-8")
     for path in (binary, no_tab, tmp_path):  # a directory, too
-        r = run("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "--shortlist", path)
+        r = tmtool("--tm", tm_path, "translate", ARTICLE, "-m", tiny_model, "--shortlist", path, check=False)
         assert r.exit_code in (1, 2), r.output
         assert r.output.startswith("Error: ") and r.output.count("\n") == 1, r.output
     assert not tm_path.exists()
 
 
-def test_pairs_from_the_memory_on_both_back_ends(memory_location, tiny_model, tmp_path):
+def test_pairs_from_the_memory_on_both_back_ends(memory_location, tiny_model, tmp_path, tmtool):
     """--from-tm reads SQLite and PostgreSQL alike: rejected units and other language pairs left out,
     inline markers stripped."""
     from tmtool import TranslationUnit
@@ -226,24 +221,27 @@ def test_pairs_from_the_memory_on_both_back_ends(memory_location, tiny_model, tm
         assert sorted(sl.pairs_from_memory(tm, "id", "en")) == [
             ("Halo dunia.", "Hello world."), ("Presiden tiba.", "The president arrived."),
         ]
-    r = run("--tm", memory_location, "model", "shortlist", tiny_model, "--from-tm", "-o", tmp_path / "m.vmap")
+    r = tmtool("--tm", memory_location, "model", "shortlist", tiny_model, "--from-tm", "-o", tmp_path / "m.vmap",
+               check=False)
     assert r.exit_code == 0, r.output
     assert "2 sentence pairs" in r.output
 
 
-def test_model_info_names_the_default_shortlist(tiny_model, tmp_path, monkeypatch):
+def test_model_info_names_the_default_shortlist(tiny_model, tmp_path, monkeypatch, tmtool):
     monkeypatch.setenv("TMTOOL_CACHE", str(tmp_path / "cache"))
-    assert "shortlist                none (tmtool model shortlist" in run("model", "info", tiny_model).output
+    info = tmtool("model", "info", tiny_model, check=False).output
+    assert "shortlist                none (tmtool model shortlist" in info
     tsv = tmp_path / "pairs.tsv"
     tsv.write_text("Presiden tiba.\tThe president arrived.\n", encoding="utf-8")
-    made = run("model", "shortlist", tiny_model, "--from", tsv)
+    made = tmtool("model", "shortlist", tiny_model, "--from", tsv, check=False)
     assert made.exit_code == 0, made.output
     path = tmp_path / "cache" / "shortlists" / f"{tiny_model.name}.vmap"
     assert path.is_file()
-    info = json.loads(run("model", "info", tiny_model, "--json").output)
+    info = json.loads(tmtool("model", "info", tiny_model, "--json", check=False).output)
     assert info["shortlist"]["path"] == str(path)
     assert (info["shortlist"]["pairs"], info["shortlist"]["data"]) == (1, str(tsv))
-    assert f"shortlist                {path} (1 sentence pair of {tsv}, " in run("model", "info", tiny_model).output
+    assert f"shortlist                {path} (1 sentence pair of {tsv}, " in tmtool("model", "info", tiny_model,
+                                                                                    check=False).output
 
 
 def test_a_model_with_separate_vocabularies_is_refused(tiny_model, tmp_path):
@@ -257,11 +255,12 @@ def test_a_model_with_separate_vocabularies_is_refused(tiny_model, tmp_path):
         sl.build_shortlist([("Presiden tiba.", "The president arrived.")], copy, tmp_path / "s.vmap")
 
 
-def test_from_files_of_any_name_with_format(tiny_model, tmp_path):
+def test_from_files_of_any_name_with_format(tiny_model, tmp_path, tmtool):
     data = tmp_path / "pairs.dat"
     data.write_text("Presiden tiba.\tThe president arrived.\n", encoding="utf-8")
-    unnamed = run("model", "shortlist", tiny_model, "--from", data, "-o", tmp_path / "s.vmap")
+    unnamed = tmtool("model", "shortlist", tiny_model, "--from", data, "-o", tmp_path / "s.vmap", check=False)
     assert unnamed.exit_code == 2
     assert "pass --format tmx|tsv|jsonl" in unnamed.output
-    named = run("model", "shortlist", tiny_model, "--from", data, "--format", "tsv", "-o", tmp_path / "s.vmap")
+    named = tmtool("model", "shortlist", tiny_model, "--from", data, "--format", "tsv", "-o", tmp_path / "s.vmap",
+                   check=False)
     assert named.exit_code == 0 and "1 sentence pair," in named.output

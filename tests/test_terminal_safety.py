@@ -33,21 +33,15 @@ def shown_safely(text: str) -> None:
         assert c not in text, (c, text)
 
 
-def run(tm, *args, input=None):
-    r = CliRunner().invoke(cli, ["--tm", str(tm), *map(str, args)], input=input, catch_exceptions=False)
-    assert r.exit_code == 0, r.output
-    return r
-
-
 @pytest.fixture
-def hostile_tm(tm_path, tmp_path):
+def hostile_tm(tm_path, tmp_path, tmtool):
     (tmp_path / "pairs.tsv").write_text(f"{SOURCE_1}\t{TARGET_1}\n", encoding="utf-8")
     (tmp_path / "pairs.jsonl").write_text(json.dumps({"source": SOURCE_2, "target": TARGET_2}) + "\n",
                                           encoding="utf-8")
     (tmp_path / "doc.txt").write_text(f"{SOURCE_1} {SOURCE_2}\n", encoding="utf-8")
-    run(tm_path, "tm", "import", tmp_path / "pairs.tsv", tmp_path / "pairs.jsonl")
+    tmtool("--tm", tm_path, "tm", "import", tmp_path / "pairs.tsv", tmp_path / "pairs.jsonl")
     # Every sentence is in the memory: no model is loaded.
-    r = run(tm_path, "translate", tmp_path / "doc.txt", "-o", tmp_path / "doc.en.txt")
+    r = tmtool("--tm", tm_path, "translate", tmp_path / "doc.txt", "-o", tmp_path / "doc.en.txt")
     assert "2 reused from the TM" in r.stderr
     return tm_path
 
@@ -70,14 +64,14 @@ def test_printable_shows_every_control_character():
     (("pairs", "--format", "jsonl"), '"Kalimat kedua \\u009b31m merah."'),
     (("tm", "search", "Kalimat kedua merah.", "--json"), "\\u009b31m"),
 ])
-def test_views_show_escapes_visibly(hostile_tm, args, expected):
-    out = run(hostile_tm, *args).output
+def test_views_show_escapes_visibly(hostile_tm, args, expected, tmtool):
+    out = tmtool("--tm", hostile_tm, *args).output
     shown_safely(out)  # before issue 14 `pairs` printed the OSC 52 sequence raw
     assert expected in out
 
 
-def test_review_shows_escapes_visibly_and_the_memory_keeps_them(hostile_tm, tmp_path):
-    out = run(hostile_tm, "review", input="a\nq\n").output
+def test_review_shows_escapes_visibly_and_the_memory_keeps_them(hostile_tm, tmp_path, tmtool):
+    out = tmtool("--tm", hostile_tm, "review", input="a\nq\n").output
     shown_safely(out)
     assert "First \u241b]52;c;ZXZpbA==\u2407 sentence." in out
     db = sqlite3.connect(hostile_tm)
@@ -86,9 +80,9 @@ def test_review_shows_escapes_visibly_and_the_memory_keeps_them(hostile_tm, tmp_
     db.close()
     # Files and pipes get the exact text (click.echo used to drop the CSI from a pipe).
     assert (tmp_path / "doc.en.txt").read_text(encoding="utf-8") == f"{TARGET_1} {TARGET_2}\n"
-    exported = run(hostile_tm, "tm", "export", "--format", "jsonl").output
+    exported = tmtool("--tm", hostile_tm, "tm", "export", "--format", "jsonl").output
     assert [json.loads(line)["target"] for line in exported.splitlines()] == [TARGET_1, TARGET_2]
-    piped = run(hostile_tm, "translate", tmp_path / "doc.txt").stdout
+    piped = tmtool("--tm", hostile_tm, "translate", tmp_path / "doc.txt").stdout
     assert piped == f"{TARGET_1} {TARGET_2}\n"
 
 

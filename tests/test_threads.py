@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import require_ct2
 
 from tmtool.translate import base, default_threads, get_translator
 
@@ -28,7 +29,7 @@ def test_the_transformers_engine_runs_with_the_threads_asked_for(tiny_model):
 
 @pytest.mark.ct2
 def test_the_ct2_engine_runs_with_the_threads_asked_for(tiny_model):
-    pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+    require_ct2()
     t = get_translator("ct2", model=str(tiny_model), device="cpu", threads=1)
     assert t.threads == 1
     assert get_translator("ct2", model=str(tiny_model), device="cpu").threads == default_threads()

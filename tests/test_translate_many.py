@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE
+from conftest import ARTICLE, require_ct2
 
 from tmtool.batch import collect_inputs
 from tmtool.cli import cli
@@ -16,7 +16,7 @@ from tmtool.cli.translate_many import output_name
 from tmtool.errors import UsageError
 from tmtool.memory import open_memory
 
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 pytestmark = pytest.mark.ct2
 
 ARTICLE_LINES = ARTICLE.read_text(encoding="utf-8").split("\n\n")
@@ -30,10 +30,6 @@ def make_corpus(root):
     (root / "news" / ".hidden.txt").write_text("Tidak dibaca.\n", encoding="utf-8")
     (root / "c.txt").write_text(ARTICLE_LINES[0] + "\nSelamat pagi.\n", encoding="utf-8")
     return [root / "news", root / "c.txt"]
-
-
-def run(tm, *args):
-    return CliRunner().invoke(cli, ["--tm", str(tm), "translate", *map(str, args)])
 
 
 def test_inputs_are_collected_in_a_stable_order_and_named_by_their_path(tmp_path):
@@ -50,14 +46,15 @@ def test_inputs_are_collected_in_a_stable_order_and_named_by_their_path(tmp_path
 
 
 def test_several_documents_are_one_job_and_each_is_stored_as_translate_stores_one(tmp_path, tiny_model,
-                                                                                   memory_location):
+                                                                                   memory_location, tmtool):
     inputs = make_corpus(tmp_path)
-    r = run(memory_location, *inputs, "--model", tiny_model)
+    r = tmtool("--tm", memory_location, "translate", *inputs, "--model", tiny_model, check=False)
     assert r.exit_code == 0, r.output
     outputs = [tmp_path / "news" / "2022" / "b.en.txt", tmp_path / "news" / "a.en.txt", tmp_path / "c.en.txt"]
     # Each document alone, in one process, through its own memory: the same English, byte for byte.
     for n, (doc, out) in enumerate(zip(["news/2022/b.txt", "news/a.id.txt", "c.txt"], outputs)):
-        alone = run(tmp_path / f"alone{n}.sqlite", tmp_path / doc, "--model", tiny_model, "-o", tmp_path / "x")
+        alone = tmtool("--tm", tmp_path / f"alone{n}.sqlite", "translate", tmp_path / doc, "--model", tiny_model, "-o",
+                       tmp_path / "x", check=False)
         assert alone.exit_code == 0, alone.output
         assert out.read_text(encoding="utf-8") == (tmp_path / "x").read_text(encoding="utf-8")
     lines = r.stderr.splitlines()
@@ -70,7 +67,8 @@ def test_several_documents_are_one_job_and_each_is_stored_as_translate_stores_on
         pairs = [p for d in tm.documents() for p in tm.pairs(d.name)]
         assert len(pairs) == 10 and all(p.unit is not None and p.unit.source == p.segment.text for p in pairs)
     # A rerun reuses everything and loads no model.
-    again = run(memory_location, *inputs, "--model", tmp_path / "no-such-model", "-o", tmp_path / "out")
+    again = tmtool("--tm", memory_location, "translate", *inputs, "--model", tmp_path / "no-such-model", "-o",
+                   tmp_path / "out", check=False)
     assert again.exit_code == 0, again.output
     # Each document's own earlier MT, told apart from other work, per document and in the total (issue 14).
     assert ("news/2022/b.txt: 5 segments, 5 reused from the TM (5 of them this document's own earlier machine "
@@ -80,19 +78,20 @@ def test_several_documents_are_one_job_and_each_is_stored_as_translate_stores_on
     assert (tmp_path / "out" / "news" / "2022" / "b.txt").read_bytes() == outputs[0].read_bytes()
     assert (tmp_path / "out" / "c.txt").read_bytes() == outputs[2].read_bytes()
     # An -o DIR inside an input directory is not read as input the next time.
-    inside = run(memory_location, tmp_path / "news", "--model", tmp_path / "no-such-model", "-o",
-                 tmp_path / "news" / "english")
+    inside = tmtool("--tm", memory_location, "translate", tmp_path / "news", "--model", tmp_path / "no-such-model",
+                    "-o", tmp_path / "news" / "english", check=False)
     assert inside.exit_code == 0, inside.output
-    again = run(memory_location, tmp_path / "news", "--model", tmp_path / "no-such-model", "-o",
-                tmp_path / "news" / "english")
+    again = tmtool("--tm", memory_location, "translate", tmp_path / "news", "--model", tmp_path / "no-such-model",
+                   "-o", tmp_path / "news" / "english", check=False)
     assert again.exit_code == 0 and "total: 2 documents" in again.stderr, again.output
 
 
-def test_a_document_that_fails_is_reported_and_the_others_go_on(tmp_path, tiny_model, tm_path):
+def test_a_document_that_fails_is_reported_and_the_others_go_on(tmp_path, tiny_model, tm_path, tmtool):
     inputs = make_corpus(tmp_path)
     (tmp_path / "news" / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (tmp_path / "news" / "latin1.txt").write_bytes("Caf\xe9 di Jakarta.\n".encode("latin-1"))
-    r = run(tm_path, *inputs, "--model", tiny_model, "--format", "jsonl", "-o", tmp_path / "out")
+    r = tmtool("--tm", tm_path, "translate", *inputs, "--model", tiny_model, "--format", "jsonl", "-o",
+               tmp_path / "out", check=False)
     assert r.exit_code == 1
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2 and "image.png" in errors[0] and "latin1.txt" in errors[1]
@@ -104,7 +103,7 @@ def test_a_document_that_fails_is_reported_and_the_others_go_on(tmp_path, tiny_m
         assert len(tm.documents()) == 3
 
 
-def test_usage_errors_are_one_line_and_touch_nothing(tmp_path, tm_path):
+def test_usage_errors_are_one_line_and_touch_nothing(tmp_path, tm_path, tmtool):
     inputs = make_corpus(tmp_path)
     cases = [
         ((*inputs, "-o", "-"), "several documents cannot all go to standard output; give -o DIR"),
@@ -114,7 +113,7 @@ def test_usage_errors_are_one_line_and_touch_nothing(tmp_path, tm_path):
         ((tmp_path / "news", "-o", tmp_path), "is an input; it would be overwritten"),
     ]
     for args, message in cases:
-        r = run(tm_path, *args)
+        r = tmtool("--tm", tm_path, "translate", *args, check=False)
         assert r.exit_code == 2, r.output
         assert message in r.output and len(r.output.strip().splitlines()) == 1
     assert not tm_path.exists()
@@ -127,21 +126,21 @@ def test_ray_is_imported_only_for_ray(tmp_path):
     assert out.strip() == "False"
 
 
-def test_ray_without_ray_installed_says_what_to_install(tmp_path, tm_path, tiny_model, monkeypatch):
+def test_ray_without_ray_installed_says_what_to_install(tmp_path, tm_path, tiny_model, monkeypatch, tmtool):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if not installed
     monkeypatch.delitem(sys.modules, "tmtool.translate.ray_backend", raising=False)
-    r = run(tm_path, ARTICLE, "--model", tiny_model, "--ray", "local")
+    r = tmtool("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, "--ray", "local", check=False)
     assert r.exit_code == 1
     assert r.output.strip().splitlines() == [
         "Error: --ray needs Ray, which is not installed (import of ray halted; None in sys.modules): "
         "pip install 'tmtool[ray]'"
     ]
     monkeypatch.setenv("TMTOOL_RAY", "auto")  # the environment asks for Ray as --ray does
-    assert run(tm_path, ARTICLE, "--model", tiny_model).output == r.output
+    assert tmtool("--tm", tm_path, "translate", ARTICLE, "--model", tiny_model, check=False).output == r.output
     assert not tm_path.exists()  # refused before the memory is even created
 
 
-def test_a_cat_file_among_several_inputs_or_with_ray_is_refused_not_read_as_text(tmp_path, tm_path):
+def test_a_cat_file_among_several_inputs_or_with_ray_is_refused_not_read_as_text(tmp_path, tm_path, tmtool):
     """XLIFF and PO files are pre-translated one at a time (issue 18); the many-document job would
     read one as plain text and write its markup back translated."""
     (tmp_path / "a.txt").write_text("Selamat pagi.\n", encoding="utf-8")
@@ -152,7 +151,7 @@ def test_a_cat_file_among_several_inputs_or_with_ray_is_refused_not_read_as_text
         ([tmp_path / "a.txt", "--format-in", "po", "--ray", "local"], tmp_path / "a.txt"),
     ]
     for args, cat in cases:
-        r = run(tm_path, *args)
+        r = tmtool("--tm", tm_path, "translate", *args, check=False)
         assert r.exit_code == 2, r.output
         assert r.output.strip().splitlines() == [
             f"Error: {cat} is a CAT file; CAT files are translated one at a time and without --ray: "

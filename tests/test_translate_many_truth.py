@@ -12,23 +12,17 @@ import json
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
-from conftest import ARTICLE
+from conftest import ARTICLE, require_ct2
 from test_output_limits import REFERENCE, SMALL, expected_cut, variants  # noqa: F401 (a fixture)
 
-from tmtool.cli import cli
 from tmtool.memory import open_memory
 from tmtool.segment import Segmenter
 
 pytestmark = pytest.mark.ct2
-pytest.importorskip("ctranslate2", reason="the ct2 extra is not installed (make test installs it)")
+require_ct2(allow_module_level=True)
 
 PARAGRAPHS = ARTICLE.read_text(encoding="utf-8").split("\n\n")
 SOURCES = [s.text for s in Segmenter().segment(ARTICLE.read_text(encoding="utf-8"))]
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
 def jsonl(text):
@@ -51,14 +45,14 @@ def numbers(indices):
     return ", ".join(str(i + 1) for i in indices)
 
 
-def test_several_documents_mark_a_cut_short_translation_in_each(variants, tiny_translator, tm_path, tmp_path):
+def test_several_documents_mark_a_cut_short_translation_in_each(variants, tiny_translator, tm_path, tmp_path, tmtool):
     cut = expected_cut(tiny_translator)
     inputs, offset = two_documents(tmp_path / "in")
     cut_b = [i - offset for i in cut if i >= offset]
     assert cut_b and len(cut_b) < len(cut)  # the second document shares some of the cut sentences
     out = tmp_path / "out"
-    r = run("--tm", tm_path, "translate", *inputs, "--model", variants["small-max-length"], "--backend", "ct2",
-            "--compute-type", "float32", "--format", "jsonl", "-o", out)
+    r = tmtool("--tm", tm_path, "translate", *inputs, "--model", variants["small-max-length"], "--backend", "ct2",
+               "--compute-type", "float32", "--format", "jsonl", "-o", out, check=False)
     assert r.exit_code == 0, r.output
     rows_a, rows_b = jsonl((out / "a.jsonl").read_text(encoding="utf-8")), jsonl((out / "b.jsonl").read_text("utf-8"))
     assert [i for i, row in enumerate(rows_a) if row["truncated"]] == cut
@@ -83,16 +77,17 @@ def test_several_documents_mark_a_cut_short_translation_in_each(variants, tiny_t
     assert marked == [SMALL - 1] * len({rows_a[i]["tu_id"] for i in cut})
     db.close()
     # A cut-short draft is never reused: the rerun asks the model again for both documents.
-    again = run("--tm", tm_path, "translate", *inputs, "--model", variants["small-max-length"], "--backend", "ct2",
-                "--compute-type", "float32", "--format", "jsonl", "-o", out)
+    again = tmtool("--tm", tm_path, "translate", *inputs, "--model", variants["small-max-length"], "--backend", "ct2",
+                   "--compute-type", "float32", "--format", "jsonl", "-o", out, check=False)
     rows_b = jsonl((out / "b.jsonl").read_text(encoding="utf-8"))
     assert [row["origin"] for row in rows_b] == ["mt" if j in cut_b else "tm" for j in range(len(rows_b))]
     assert f", {len(cut) + len(cut_b)} cut short at the model's output limit, " in again.stderr.splitlines()[-1]
 
 
-def test_several_documents_report_a_rejected_unit_as_rejected_in_each(memory_location, tiny_model, tmp_path):
+def test_several_documents_report_a_rejected_unit_as_rejected_in_each(memory_location, tiny_model, tmp_path, tmtool):
     inputs, offset = two_documents(tmp_path / "in")
-    first = run("--tm", memory_location, "translate", inputs[0], "--model", tiny_model, "--format", "jsonl")
+    first = tmtool("--tm", memory_location, "translate", inputs[0], "--model", tiny_model, "--format", "jsonl",
+                   check=False)
     assert first.exit_code == 0, first.output
     first = jsonl(first.stdout)
     seg = [offset + 1, offset + 4]  # in both documents
@@ -101,7 +96,8 @@ def test_several_documents_report_a_rejected_unit_as_rejected_in_each(memory_loc
         for tu in rejected:
             tm.set_status(tu, "rejected", author="rina")
     out = tmp_path / "out"
-    r = run("--tm", memory_location, "translate", *inputs, "--model", tiny_model, "--format", "jsonl", "-o", out)
+    r = tmtool("--tm", memory_location, "translate", *inputs, "--model", tiny_model, "--format", "jsonl", "-o", out,
+               check=False)
     assert r.exit_code == 0, r.output
     rows = {name: jsonl((out / f"{name}.jsonl").read_text(encoding="utf-8")) for name in ("a", "b")}
     # The model gave the rejected translation again: the output says rejected, the unit's own id.
@@ -116,7 +112,7 @@ def test_several_documents_report_a_rejected_unit_as_rejected_in_each(memory_loc
     assert r.stderr.splitlines()[-1].startswith("total: 2 documents, ")
     assert ", 4 rejected (left untranslated), " in r.stderr.splitlines()[-1]
     # The English documents keep the source where the only translation was rejected.
-    text = run("--tm", memory_location, "translate", *inputs, "--model", tiny_model, "-o", out)
+    text = tmtool("--tm", memory_location, "translate", *inputs, "--model", tiny_model, "-o", out, check=False)
     assert text.exit_code == 0, text.output
     for name in ("a.txt", "b.txt"):
         english = (out / name).read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 engine; the real MarianMT backend is tested end to end in test_translate_cli.py)."""
 
 import pytest
+from conftest import require_ct2
 
 from tmtool.translate import Translator
 
@@ -92,7 +93,7 @@ def test_a_batch_holds_at_most_64_hypotheses_by_default():
 @pytest.mark.parametrize(("beams", "size"), [(None, 32), (1, 64), (6, 10)])
 def test_each_backend_caps_sentences_by_beams(tiny_model, backend, beams, size):
     if backend == "ct2":
-        pytest.importorskip("ctranslate2")
+        require_ct2()
     from tmtool.translate import get_translator
 
     engine = get_translator(backend, model=str(tiny_model), device="cpu", beams=beams)  # the model's own: 2

@@ -1,5 +1,8 @@
 """Helpers of the reliability suite (issue 5): run tmtool as a real process, look inside a TM
-with plain sqlite3 (never through tmtool), and check what an error looks like to a user."""
+with plain sqlite3 or psycopg (never through tmtool), and check what an error looks like to a user.
+
+A memory here is a SQLite path or a PostgreSQL URL (issue 15: the suite runs on both back ends,
+through ``tests/reliability/conftest.py``'s ``tm_path``)."""
 
 from __future__ import annotations
 
@@ -8,9 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from tmtool.cli import cli
+from conftest import run_cli
 
 # Pairs every seeded memory holds (TSV: source<TAB>target).
 SEED_PAIRS = [
@@ -31,12 +32,6 @@ def run_tmtool(tm: Path, *args, input: str | None = None, timeout: float = 120, 
                           timeout=timeout, env=env)
 
 
-def invoke(tm: Path, *args, input: str | bytes | None = None):
-    """tmtool in this process (fast): for the many small cases. Exceptions are caught, so a
-    traceback shows up as ``result.exception`` that is not a SystemExit."""
-    return CliRunner().invoke(cli, ["--tm", str(tm), *map(str, args)], input=input)
-
-
 def seed_memory(tm: Path, tmp: Path) -> dict[str, int]:
     """A memory with units, a document and its segments, and a review decision with history;
     returns its row counts."""
@@ -46,8 +41,7 @@ def seed_memory(tm: Path, tmp: Path) -> dict[str, int]:
     doc.write_text("Selamat pagi. Apa kabar?\n\nTerima kasih banyak.\n", encoding="utf-8")
     for args in (("tm", "import", pairs), ("translate", doc, "-o", tmp / "seed-doc.en.txt"),
                  ("pairs", "set-status", "approved", "--doc", "seed-doc.txt")):
-        r = invoke(tm, *args)
-        assert r.exit_code == 0, r.output
+        run_cli("--tm", tm, *args)
     return row_counts(tm)
 
 
@@ -59,52 +53,93 @@ def review_doc(tm, tmp_path, n: int) -> str:
     doc = tmp_path / "review.txt"
     doc.write_text(" ".join(sources) + "\n", encoding="utf-8")
     for args in (("tm", "import", pairs), ("translate", doc, "-o", tmp_path / "review.en.txt")):
-        r = invoke(tm, *args)
-        assert r.exit_code == 0, r.output
+        run_cli("--tm", tm, *args)
     return "review.txt"
+
+
+def is_server(tm) -> bool:
+    """Whether ``tm`` is a PostgreSQL memory (a URL) rather than a SQLite file."""
+    return str(tm).startswith(("postgresql://", "postgres://"))
+
+
+def query(tm, sql: str, *, read_only: bool = False) -> list[tuple]:
+    """Rows of one query on the memory, with the back end's own driver. (A SQLite file is
+    opened read-write unless asked: after a kill -9 its -wal may need recovering.)"""
+    if is_server(tm):
+        import psycopg
+
+        with psycopg.connect(str(tm), autocommit=True, connect_timeout=10) as conn:
+            cur = conn.execute(sql)
+            return cur.fetchall() if cur.description else []
+    db = sqlite3.connect(f"file:{tm}?mode=ro", uri=True) if read_only else sqlite3.connect(tm)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
 
 
 def review_decisions(tm) -> tuple[int, int, int]:
     """(approved units, approve history rows, approved units without their history row)."""
-    db = sqlite3.connect(tm)
-    try:
-        approved = db.execute("SELECT count(*) FROM units WHERE status = 'approved' "
-                              "AND source LIKE 'Kalimat nomor %'").fetchone()[0]
-        rows = db.execute("SELECT count(*) FROM history h JOIN units u ON u.id = h.tu_id "
-                          "WHERE h.new_status = 'approved' AND u.source LIKE 'Kalimat nomor %'").fetchone()[0]
-        orphans = db.execute(
-            "SELECT count(*) FROM units u WHERE u.status = 'approved' AND u.source LIKE 'Kalimat nomor %' "
-            "AND NOT EXISTS (SELECT 1 FROM history h WHERE h.tu_id = u.id AND h.new_status = 'approved')"
-        ).fetchone()[0]
-        return approved, rows, orphans
-    finally:
-        db.close()
+    approved = query(tm, "SELECT count(*) FROM units WHERE status = 'approved' "
+                          "AND source LIKE 'Kalimat nomor %'")[0][0]
+    rows = query(tm, "SELECT count(*) FROM history h JOIN units u ON u.id = h.tu_id "
+                      "WHERE h.new_status = 'approved' AND u.source LIKE 'Kalimat nomor %'")[0][0]
+    orphans = query(tm, "SELECT count(*) FROM units u WHERE u.status = 'approved' AND u.source LIKE 'Kalimat nomor %' "
+                         "AND NOT EXISTS (SELECT 1 FROM history h WHERE h.tu_id = u.id AND h.new_status = 'approved')"
+                     )[0][0]
+    return approved, rows, orphans
 
 
-def row_counts(tm: Path) -> dict[str, int]:
+def unit_sources(tm, like: str) -> set[str]:
+    """The sources of the memory's units that match the SQL pattern ``like``."""
+    return {r[0] for r in query(tm, f"SELECT source FROM units WHERE source LIKE '{like}'")}
+
+
+def row_counts(tm) -> dict[str, int]:
     """The number of rows of every table of the memory (indexes and FTS shadow tables too)."""
-    db = sqlite3.connect(f"file:{tm}?mode=ro", uri=True)
-    try:
-        tables = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-    finally:
-        db.close()
+    if is_server(tm):
+        tables = [r[0] for r in query(tm, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+    else:
+        tables = [r[0] for r in query(
+            tm, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", read_only=True)]
+    counts = query(tm, " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables), read_only=True)
+    return dict(counts)
 
 
-def check_memory(tm: Path) -> int:
-    """Integrity, foreign keys, no duplicate pairs; returns the number of units."""
-    db = sqlite3.connect(tm)
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-        dupes = db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM units GROUP BY src_lang, tgt_lang, source_hash, "
-            "target_hash HAVING count(*) > 1)").fetchone()[0]
-        assert dupes == 0
-        return db.execute("SELECT count(*) FROM units").fetchone()[0]
-    finally:
-        db.close()
+def check_memory(tm) -> int:
+    """Integrity, foreign keys, no duplicate pairs; returns the number of units. (PostgreSQL
+    enforces its foreign keys itself; its pages are checked by the server as it reads them.)"""
+    if not is_server(tm):
+        assert query(tm, "PRAGMA integrity_check")[0][0] == "ok"
+        assert query(tm, "PRAGMA foreign_key_check") == []
+    dupes = query(tm, "SELECT count(*) FROM (SELECT 1 FROM units GROUP BY src_lang, tgt_lang, source_hash, "
+                       "target_hash HAVING count(*) > 1) d")[0][0]
+    assert dupes == 0
+    return query(tm, "SELECT count(*) FROM units")[0][0]
+
+
+def drop_memory(tm) -> None:
+    """Remove the memory entirely (a SQLite file and its -wal/-shm; a PostgreSQL schema's tables),
+    so that the next command starts a fresh one at the same place."""
+    if is_server(tm):
+        import psycopg
+
+        with psycopg.connect(str(tm), autocommit=True, connect_timeout=10) as conn:
+            schema = conn.execute("SELECT current_schema()").fetchone()[0]
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        return
+    tm = Path(tm)
+    for suffix in ("", "-wal", "-shm"):
+        tm.with_name(tm.name + suffix).unlink(missing_ok=True)
+
+
+def memory_exists(tm) -> bool:
+    """Whether a memory has been created at ``tm`` (its units table exists)."""
+    if is_server(tm):
+        return bool(query(tm, "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() "
+                               "AND tablename = 'units'"))
+    return Path(tm).exists()
 
 
 def one_line_error(text: str) -> str:
@@ -117,8 +152,8 @@ def one_line_error(text: str) -> str:
 
 
 def assert_refused(result, *needles: str) -> str:
-    """A CliRunner or subprocess result that failed the way issue 5 asks: exit 1 or 2, one line
-    that contains every needle, no traceback. Returns the message."""
+    """A ``tmtool`` fixture's or subprocess result that failed the way issue 5 asks: exit 1 or 2,
+    one line that contains every needle, no traceback. Returns the message."""
     if hasattr(result, "returncode"):  # a real process
         code, err = result.returncode, result.stderr
     else:

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 
 import pytest
-from reliability_support import check_memory, review_decisions, review_doc, tmtool_cmd
+from reliability_support import check_memory, review_decisions, review_doc, tmtool_cmd, unit_sources
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def tm_path(memory_location):
+    """Once a SQLite file, once a PostgreSQL server's memory (issue 15)."""
+    return memory_location
 
 
 def _pair(i: int) -> tuple[str, str]:
@@ -72,11 +77,7 @@ def test_imports_translates_and_a_review_at_once(tm_path, tmp_path, tiny_model):
         assert (tmp_path / f"o{i}.txt").read_text(encoding="utf-8") == "Good morning.\nHow are you?\n"
     assert check_memory(tm_path) == base + 6000 + 2  # no duplicate (checked there), no lost unit
 
-    db = sqlite3.connect(tm_path)
-    try:
-        sources = {r[0] for r in db.execute("SELECT source FROM units WHERE source LIKE 'Baris bersama%'")}
-    finally:
-        db.close()
+    sources = unit_sources(tm_path, "Baris bersama%")
     assert sources == {_pair(i)[0] for i in range(6000)}
     assert "Nothing left to review" in review_out
     assert review_decisions(tm_path) == (reviewed, reviewed, 0)  # every decision with its history

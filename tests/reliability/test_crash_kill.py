@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
 
 import pytest
 from reliability_support import (
-    check_memory, review_decisions, review_doc, run_tmtool, seed_memory, tmtool_cmd,
+    check_memory, drop_memory, query, review_decisions, review_doc, run_tmtool, seed_memory, tmtool_cmd,
 )
 
 pytestmark = pytest.mark.slow
@@ -48,17 +47,19 @@ def _kill_after(cmd, delay: float, **popen) -> subprocess.Popen:
     return proc
 
 
+@pytest.fixture
+def tm_path(memory_location):
+    """Every memory of this module is once a SQLite file, once a PostgreSQL server's (issue 15)."""
+    return memory_location
+
+
 def _fuzzy_index_consistent(tm) -> None:
-    db = sqlite3.connect(tm)
-    try:
-        mark = db.execute("SELECT coalesce(max(value), 0) FROM fuzzy_state WHERE key = 'watermark'").fetchone()[0]
-        top = db.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()[0]
-        assert mark <= top  # the index never claims units that are not there
-    finally:
-        db.close()
+    mark = query(tm, "SELECT coalesce(max(value), 0) FROM fuzzy_state WHERE key = 'watermark'")[0][0]
+    top = query(tm, "SELECT coalesce(max(id), 0) FROM units")[0][0]
+    assert mark <= top  # the index never claims units that are not there
 
 
-def test_kill_9_during_tm_import_is_all_or_nothing(tm_path, tmp_path):
+def test_kill_9_during_tm_import_is_all_or_nothing(tm_path, tmp_path, new_memory_location):
     n = 15_000
     big = tmp_path / "big.tmx"
     big.write_text(_tmx(n), encoding="utf-8")
@@ -66,7 +67,7 @@ def test_kill_9_during_tm_import_is_all_or_nothing(tm_path, tmp_path):
     base = check_memory(tm_path)
     # How long a whole import takes here, so that the kills land inside it.
     started = time.perf_counter()
-    r = run_tmtool(tmp_path / "scratch.sqlite", "tm", "import", big, timeout=300)
+    r = run_tmtool(new_memory_location("scratch"), "tm", "import", big, timeout=300)
     assert r.returncode == 0, r.stderr
     whole = time.perf_counter() - started
 
@@ -80,9 +81,7 @@ def test_kill_9_during_tm_import_is_all_or_nothing(tm_path, tmp_path):
         seen.add(units)
         _fuzzy_index_consistent(tm_path)
         if units == base + n:  # it finished before the kill: start again from the seed
-            tm_path.unlink()
-            for suffix in ("-wal", "-shm"):
-                tm_path.with_name(tm_path.name + suffix).unlink(missing_ok=True)
+            drop_memory(tm_path)
             seed_memory(tm_path, tmp_path)
     assert base in seen  # at least one kill landed inside the import
     r = run_tmtool(tm_path, "tm", "import", big, timeout=300)  # the next run completes

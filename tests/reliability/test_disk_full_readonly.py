@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from reliability_support import assert_refused, check_memory, invoke, row_counts, run_tmtool, seed_memory
+from reliability_support import assert_refused, check_memory, row_counts, run_tmtool, seed_memory
 
 from tmtool import translate_document
 from tmtool.errors import TMError
@@ -122,7 +122,7 @@ def test_a_read_only_memory_is_read_and_never_written(tmp_path, mounted):
     assert row_counts(tm) == counts
 
 
-def test_read_only_simulated_inside_sqlite(tm_path, tmp_path):
+def test_read_only_simulated_inside_sqlite(tm_path, tmp_path, tmtool):
     counts = seed_memory(tm_path, tmp_path)
     pairs = tmp_path / "new.tsv"
     pairs.write_text("Dua.\tTwo.\n", encoding="utf-8")
@@ -135,5 +135,35 @@ def test_read_only_simulated_inside_sqlite(tm_path, tmp_path):
             memory.set_status(unit.id, "rejected", author="test")
         assert memory.stats()["units"] == counts["units"]  # reading goes on
     assert row_counts(tm_path) == counts
-    r = invoke(tm_path, "tm", "stats")
+    r = tmtool("--tm", tm_path, "tm", "stats", check=False)
     assert r.exit_code == 0
+
+
+# -- the same on a PostgreSQL server (issue 15) ---------------------------------------------
+
+
+def _read_only(url: str) -> str:
+    """The memory's URL for a session whose every transaction is read-only (what a hot standby
+    or a role with ``default_transaction_read_only`` gives a user)."""
+    return url.replace("options=", "options=-c%20default_transaction_read_only%3Don%20", 1)
+
+
+@pytest.mark.postgres
+def test_a_read_only_server_memory_is_read_and_never_written(pg_location, tmp_path):
+    counts = seed_memory(pg_location, tmp_path)
+    tm = _read_only(pg_location)
+    for args in (("tm", "stats"), ("docs",), ("pairs", "--doc", "seed-doc.txt"), ("tm", "search", "Selamat pagi.")):
+        r = run_tmtool(tm, *args)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    pairs = tmp_path / "new.tsv"
+    pairs.write_text("Dua.\tTwo.\n", encoding="utf-8")
+    doc = tmp_path / "new.txt"
+    doc.write_text("Selamat pagi.\n", encoding="utf-8")
+    for args, stdin in ((("tm", "import", pairs), None), (("translate", doc, "--model", "x"), None),
+                        (("pairs", "set-status", "draft", "--doc", "seed-doc.txt"), None),
+                        (("review", "--doc", "seed-doc.txt", "--status", "any"), "r\n")):
+        assert_refused(run_tmtool(tm, *args, input=stdin), "127.0.0.1", "read-only; nothing was written")
+    assert row_counts(pg_location) == counts
+    check_memory(pg_location)
+
+# (A full disk under a server memory: test_server_failures.py fills the memory's tablespace.)

@@ -2,7 +2,7 @@
 
 Every failure is one line that names the file and the problem (and offers --encoding where it
 helps), exit code 1 or 2, no traceback, no hang, and the memory's row counts do not move.
-The small cases run in-process (CliRunner); the big ones in a real process with a timeout.
+The small cases run in-process (the ``tmtool`` fixture); the big ones in a real process with a timeout.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ import random
 import time
 
 import pytest
-from reliability_support import (
-    SEED_PAIRS, assert_refused, check_memory, invoke, row_counts, run_tmtool, seed_memory,
-)
+from reliability_support import SEED_PAIRS, assert_refused, check_memory, row_counts, run_tmtool, seed_memory
 
 from tmtool import textio
 
@@ -53,6 +51,12 @@ GOOD_ENCODINGS = {
 
 
 @pytest.fixture
+def tm_path(memory_location):
+    """Every memory of this module is once a SQLite file, once a PostgreSQL server's (issue 15)."""
+    return memory_location
+
+
+@pytest.fixture
 def memory(tm_path, tmp_path):
     """A seeded memory and its row counts; every test checks they did not move."""
     counts = seed_memory(tm_path, tmp_path)
@@ -74,12 +78,12 @@ TEXT_COMMANDS = {
 
 @pytest.mark.parametrize("command", TEXT_COMMANDS)
 @pytest.mark.parametrize("case", BROKEN_TEXT)
-def test_broken_text_files_are_refused_in_one_line(memory, tmp_path, command, case):
+def test_broken_text_files_are_refused_in_one_line(memory, tmp_path, command, case, tmtool):
     tm, _ = memory
     data, words = BROKEN_TEXT[case]
     path = tmp_path / f"{case}.txt"
     path.write_bytes(data)
-    message = assert_refused(invoke(tm, *TEXT_COMMANDS[command](path)), str(path), *words)
+    message = assert_refused(tmtool("--tm", tm, *TEXT_COMMANDS[command](path), check=False), str(path), *words)
     assert not (tmp_path / "out.txt").exists(), message
 
 
@@ -89,7 +93,7 @@ def test_broken_text_files_are_refused_in_one_line(memory, tmp_path, command, ca
     [("directory", ["is a directory"]), ("missing", ["no such file"]), ("dangling-link", ["no such file"]),
      ("proc-mem", ["cannot read", "Input/output error"]), ("dev-zero", ["is a device"])],
 )
-def test_paths_that_cannot_be_read(memory, tmp_path, command, case, words):
+def test_paths_that_cannot_be_read(memory, tmp_path, command, case, words, tmtool):
     tm, _ = memory
     path = {
         "directory": tmp_path / "a-directory",
@@ -100,11 +104,11 @@ def test_paths_that_cannot_be_read(memory, tmp_path, command, case, words):
     }[case]
     (tmp_path / "a-directory").mkdir()
     (tmp_path / "dangling.txt").symlink_to(tmp_path / "nowhere")
-    assert_refused(invoke(tm, *TEXT_COMMANDS[command](path)), str(path), *words)
+    assert_refused(tmtool("--tm", tm, *TEXT_COMMANDS[command](path), check=False), str(path), *words)
 
 
 @pytest.mark.parametrize("command", TEXT_COMMANDS)
-def test_a_file_that_vanishes_or_turns_unreadable_between_stat_and_read(memory, tmp_path, monkeypatch, command):
+def test_a_file_that_vanishes_or_turns_unreadable_between_stat_and_read(memory, tmp_path, monkeypatch, command, tmtool):
     # As root chmod cannot make a file unreadable: make open() see it vanish, or be refused.
     tm, _ = memory
     path = tmp_path / "here-then-gone.txt"
@@ -116,7 +120,7 @@ def test_a_file_that_vanishes_or_turns_unreadable_between_stat_and_read(memory, 
         return open(p, *a, **k)
 
     monkeypatch.setattr(textio, "open", vanish, raising=False)
-    assert_refused(invoke(tm, *TEXT_COMMANDS[command](path)), str(path), "no such file")
+    assert_refused(tmtool("--tm", tm, *TEXT_COMMANDS[command](path), check=False), str(path), "no such file")
 
     path.write_text(TEXT, encoding="utf-8")
 
@@ -126,21 +130,21 @@ def test_a_file_that_vanishes_or_turns_unreadable_between_stat_and_read(memory, 
         return open(p, *a, **k)
 
     monkeypatch.setattr(textio, "open", denied, raising=False)
-    assert_refused(invoke(tm, *TEXT_COMMANDS[command](path)), str(path), "permission denied")
+    assert_refused(tmtool("--tm", tm, *TEXT_COMMANDS[command](path), check=False), str(path), "permission denied")
 
 
 @pytest.mark.parametrize("case", GOOD_ENCODINGS)
-def test_unicode_files_with_a_byte_order_mark_are_read(memory, tmp_path, case):
+def test_unicode_files_with_a_byte_order_mark_are_read(memory, tmp_path, case, tmtool):
     tm, counts = memory
     path = tmp_path / f"{case}.txt"
     path.write_bytes(GOOD_ENCODINGS[case])
-    r = invoke(tm, "segment", path)
+    r = tmtool("--tm", tm, "segment", path, check=False)
     assert r.exit_code == 0 and r.stdout == "Selamat pagi.\n", r.output
     plain = tmp_path / "plain.txt"
     plain.write_text(TEXT, encoding="utf-8")
-    r = invoke(tm, "score", "--hyp", path, "--ref", plain, "--metrics", "chrf")
+    r = tmtool("--tm", tm, "score", "--hyp", path, "--ref", plain, "--metrics", "chrf", check=False)
     assert r.exit_code == 0 and "= 100.0" in r.stdout, r.output
-    r = invoke(tm, "translate", path, "--doc", "seed-doc.txt", "-o", tmp_path / "out.txt")
+    r = tmtool("--tm", tm, "translate", path, "--doc", "seed-doc.txt", "-o", tmp_path / "out.txt", check=False)
     assert r.exit_code == 0, r.output  # fully reused: no model, no new unit
     # The English document is written as the input was: its byte-order mark and encoding (issue 20).
     codec = {"utf8-bom": "utf-8", "utf16le-bom": "utf-16-le", "utf16be-bom": "utf-16-be",
@@ -152,32 +156,35 @@ def test_unicode_files_with_a_byte_order_mark_are_read(memory, tmp_path, case):
     counts.update(after)  # the document was replaced by its new text: that is what translate does
 
 
-def test_utf16_without_bom_reads_with_encoding(memory, tmp_path):
+def test_utf16_without_bom_reads_with_encoding(memory, tmp_path, tmtool):
     tm, _ = memory
     path = tmp_path / "utf16.txt"
     path.write_bytes("Selamat pagi.\r\n".encode("utf-16-le"))
-    r = invoke(tm, "segment", path, "--encoding", "utf-16-le")
+    r = tmtool("--tm", tm, "segment", path, "--encoding", "utf-16-le", check=False)
     assert r.exit_code == 0 and r.stdout == "Selamat pagi.\n", r.output
-    r = invoke(tm, "score", "--hyp", path, "--ref", path, "--encoding", "utf-16-le", "--metrics", "chrf")
+    r = tmtool("--tm", tm, "score", "--hyp", path, "--ref", path, "--encoding", "utf-16-le", "--metrics", "chrf",
+               check=False)
     assert r.exit_code == 0 and "= 100.0" in r.stdout, r.output
 
 
 @pytest.mark.parametrize("encoding, words", [("klingon", ["unknown encoding 'klingon'"]),
                                              ("base64", ["'base64' is not a text encoding"])])
-def test_an_encoding_that_is_no_text_encoding(memory, tmp_path, encoding, words):
+def test_an_encoding_that_is_no_text_encoding(memory, tmp_path, encoding, words, tmtool):
     tm, _ = memory
     path = tmp_path / "latin1.txt"
     path.write_bytes("Kafe café.\n".encode("latin-1"))
     for args in (["segment", path], ["translate", path, "--model", "x"],
                  ["score", "--hyp", path, "--ref", path]):
-        assert_refused(invoke(tm, *args, "--encoding", encoding), *words)
+        assert_refused(tmtool("--tm", tm, *args, "--encoding", encoding, check=False), *words)
 
 
-def test_broken_stdin_is_named_stdin(memory):
+def test_broken_stdin_is_named_stdin(memory, tmtool):
     tm, _ = memory
-    assert_refused(invoke(tm, "segment", "-", input=b"Kafe caf\xe9.\n"), "<stdin>", "--encoding")
-    assert_refused(invoke(tm, "translate", "-", "--model", "x", input=b"\x00\x01\x02"), "<stdin>", "NUL")
-    assert_refused(invoke(tm, "tm", "import", "-", "-f", "tsv", input=b"a\x00\tb\n"), "<stdin>:1", "NUL")
+    assert_refused(tmtool("--tm", tm, "segment", "-", input=b"Kafe caf\xe9.\n", check=False), "<stdin>", "--encoding")
+    assert_refused(tmtool("--tm", tm, "translate", "-", "--model", "x", input=b"\x00\x01\x02", check=False),
+                   "<stdin>", "NUL")
+    assert_refused(tmtool("--tm", tm, "tm", "import", "-", "-f", "tsv", input=b"a\x00\tb\n", check=False),
+                   "<stdin>:1", "NUL")
 
 
 # -- tm import ----------------------------------------------------------------------------
@@ -223,12 +230,12 @@ CASES = [(case, fmt) for case, (files, _) in BROKEN_UNITS.items() for fmt in fil
 
 
 @pytest.mark.parametrize("case, fmt", CASES, ids=[f"{c}-{f}" for c, f in CASES])
-def test_broken_unit_files_import_nothing(memory, tmp_path, case, fmt):
+def test_broken_unit_files_import_nothing(memory, tmp_path, case, fmt, tmtool):
     tm, _ = memory
     files, words = BROKEN_UNITS[case]
     path = tmp_path / f"{case}.{fmt}"
     path.write_bytes(files[fmt])
-    assert_refused(invoke(tm, "tm", "import", path), str(path), *words)
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False), str(path), *words)
 
 
 @pytest.mark.parametrize(
@@ -237,21 +244,22 @@ def test_broken_unit_files_import_nothing(memory, tmp_path, case, fmt):
      ("proc-mem", ["cannot read", "Input/output error"]), ("dev-zero", ["is a device"])],
 )
 @pytest.mark.parametrize("fmt", ["tmx", "tsv", "jsonl"])
-def test_unit_paths_that_cannot_be_read(memory, tmp_path, case, words, fmt):
+def test_unit_paths_that_cannot_be_read(memory, tmp_path, case, words, fmt, tmtool):
     tm, _ = memory
     (tmp_path / f"dir.{fmt}").mkdir()
     (tmp_path / f"dangling.{fmt}").symlink_to(tmp_path / "nowhere")
     path = {"directory": tmp_path / f"dir.{fmt}", "missing": tmp_path / f"missing.{fmt}",
             "dangling-link": tmp_path / f"dangling.{fmt}", "proc-mem": "/proc/self/mem",
             "dev-zero": "/dev/zero"}[case]
-    assert_refused(invoke(tm, "tm", "import", path, "-f", fmt), str(path), *words)
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, "-f", fmt, check=False), str(path), *words)
 
 
-def test_unreadable_paths_are_named_before_their_format_is_guessed(memory, tmp_path):
+def test_unreadable_paths_are_named_before_their_format_is_guessed(memory, tmp_path, tmtool):
     tm, _ = memory
     (tmp_path / "plain-dir").mkdir()
-    assert_refused(invoke(tm, "tm", "import", tmp_path / "plain-dir"), "plain-dir", "is a directory")
-    assert_refused(invoke(tm, "tm", "import", tmp_path / "no-such"), "no-such", "no such file")
+    assert_refused(tmtool("--tm", tm, "tm", "import", tmp_path / "plain-dir", check=False),
+                   "plain-dir", "is a directory")
+    assert_refused(tmtool("--tm", tm, "tm", "import", tmp_path / "no-such", check=False), "no-such", "no such file")
 
 
 class _FailingRaw(io.FileIO):
@@ -266,18 +274,19 @@ class _FailingRaw(io.FileIO):
 
 
 @pytest.mark.parametrize("fmt", ["tmx", "tsv", "jsonl"])
-def test_a_read_error_in_the_middle_of_an_import_imports_nothing(memory, tmp_path, monkeypatch, fmt):
+def test_a_read_error_in_the_middle_of_an_import_imports_nothing(memory, tmp_path, monkeypatch, fmt, tmtool):
     tm, _ = memory
     pairs = [(f"Kalimat nomor {i} dari berkas.", f"Sentence number {i} of the file.") for i in range(3000)]
     path = tmp_path / f"big.{fmt}"
     path.write_bytes(unit_file(fmt, pairs))
     monkeypatch.setattr(textio, "open", lambda p, mode="rb": io.BufferedReader(_FailingRaw(p, "r")),
                         raising=False)
-    assert_refused(invoke(tm, "tm", "import", path), str(path), "cannot read", "Input/output error")
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False),
+                   str(path), "cannot read", "Input/output error")
 
 
 @pytest.mark.parametrize("fmt", ["tmx", "tsv", "jsonl"])
-def test_a_unit_file_that_vanishes_before_it_is_read(memory, tmp_path, monkeypatch, fmt):
+def test_a_unit_file_that_vanishes_before_it_is_read(memory, tmp_path, monkeypatch, fmt, tmtool):
     tm, _ = memory
     path = tmp_path / f"gone.{fmt}"
     path.write_bytes(unit_file(fmt, NEW))
@@ -288,36 +297,36 @@ def test_a_unit_file_that_vanishes_before_it_is_read(memory, tmp_path, monkeypat
         return open(p, *a, **k)
 
     monkeypatch.setattr(textio, "open", vanish, raising=False)
-    assert_refused(invoke(tm, "tm", "import", path), str(path), "no such file")
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False), str(path), "no such file")
 
 
 @pytest.mark.parametrize("fmt", ["tmx", "tsv", "jsonl"])
 @pytest.mark.parametrize("bom, codec", [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
                                         (codecs.BOM_UTF8, "utf-8")])
-def test_unicode_unit_files_with_a_byte_order_mark_import(tm_path, tmp_path, fmt, bom, codec):
+def test_unicode_unit_files_with_a_byte_order_mark_import(tm_path, tmp_path, fmt, bom, codec, tmtool):
     path = tmp_path / f"units.{fmt}"
     path.write_bytes(bom + unit_file(fmt, NEW, codec, "UTF-16" if "16" in codec else "UTF-8"))
-    r = invoke(tm_path, "tm", "import", path)
+    r = tmtool("--tm", tm_path, "tm", "import", path, check=False)
     assert r.exit_code == 0 and "2 added" in r.stdout, r.output
     assert check_memory(tm_path) == 2
 
 
 @pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
-def test_encoding_option_reads_what_utf8_cannot(tm_path, tmp_path, fmt):
+def test_encoding_option_reads_what_utf8_cannot(tm_path, tmp_path, fmt, tmtool):
     for codec in ("utf-16-le", "cp1252"):
         path = tmp_path / f"units-{codec}.{fmt}"
         path.write_bytes(unit_file(fmt, NEW, codec))
-        r = invoke(tm_path, "tm", "import", path, "--encoding", codec)
+        r = tmtool("--tm", tm_path, "tm", "import", path, "--encoding", codec, check=False)
         assert r.exit_code == 0, r.output
     assert check_memory(tm_path) == 2  # the same two units, read right both times
 
 
-def test_encoding_option_overrides_a_lying_tmx_declaration(tm_path, tmp_path):
+def test_encoding_option_overrides_a_lying_tmx_declaration(tm_path, tmp_path, tmtool):
     path = tmp_path / "lies.tmx"
     path.write_bytes(unit_file("tmx", NEW, "utf-8", "ISO-8859-1"))
-    r = invoke(tm_path, "tm", "import", path, "--encoding", "utf-8")
+    r = tmtool("--tm", tm_path, "tm", "import", path, "--encoding", "utf-8", check=False)
     assert r.exit_code == 0, r.output
-    r = invoke(tm_path, "tm", "search", "Kafe itu buka.", "--json")
+    r = tmtool("--tm", tm_path, "tm", "search", "Kafe itu buka.", "--json", check=False)
     assert json.loads(r.stdout.splitlines()[0])["target"] == "The café is open."
 
 
@@ -326,9 +335,9 @@ def test_encoding_option_overrides_a_lying_tmx_declaration(tm_path, tmp_path):
     ("lone-surrogate.jsonl", ["lone-surrogate.jsonl:1", "surrogate"]),
     ("props-that-break-export.jsonl", ["props.tmx"]),
 ])
-def test_committed_hostile_unit_files(memory, hostile_dir, name, words):
+def test_committed_hostile_unit_files(memory, hostile_dir, name, words, tmtool):
     tm, _ = memory
-    assert_refused(invoke(tm, "tm", "import", hostile_dir / name), *words)
+    assert_refused(tmtool("--tm", tm, "tm", "import", hostile_dir / name, check=False), *words)
 
 
 @pytest.mark.parametrize("name, words", [
@@ -336,9 +345,9 @@ def test_committed_hostile_unit_files(memory, hostile_dir, name, words):
     ("utf16-bom-then-utf8.txt", ["byte-order mark says utf-16-le", "remove the byte-order mark"]),
 ])
 @pytest.mark.parametrize("command", TEXT_COMMANDS)
-def test_committed_hostile_text_files(memory, hostile_dir, name, words, command):
+def test_committed_hostile_text_files(memory, hostile_dir, name, words, command, tmtool):
     tm, _ = memory
-    assert_refused(invoke(tm, *TEXT_COMMANDS[command](hostile_dir / name)), name, *words)
+    assert_refused(tmtool("--tm", tm, *TEXT_COMMANDS[command](hostile_dir / name), check=False), name, *words)
 
 
 @pytest.fixture
@@ -388,7 +397,7 @@ def test_a_20_mb_single_line(memory, tmp_path):
     data = unit_file("tmx", pairs).replace(b"\n", b"")
     assert len(data) > 10_000_000 and data.count(b"\n") == 0
     tmx.write_bytes(data)
-    r = run_tmtool(tm, "tm", "import", tmx, timeout=120)
+    r = run_tmtool(tm, "tm", "import", tmx, timeout=300)  # a hang guard: 40,000 units on a busy server
     assert r.returncode == 0 and "40000 added" in r.stdout, r.stderr
     assert check_memory(tm) == counts["units"] + 40_000
     counts.update(row_counts(tm))

@@ -17,7 +17,7 @@ from conftest import REPO
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from reliability_support import assert_refused, check_memory, invoke, row_counts, seed_memory
+from reliability_support import assert_refused, check_memory, row_counts, seed_memory
 
 from tmtool.inline import escape_attr, escape_text
 from tmtool.formats import is_lang_tag
@@ -30,6 +30,12 @@ GOOD_TU = '<tu><tuv xml:lang="id"><seg>Kalimat yang baik.</seg></tuv><tuv xml:la
 
 def tmx(*tus: str, src: str = "id") -> str:
     return HEAD.format(src=src) + GOOD_TU + "".join(tus) + "</body>\n</tmx>\n"
+
+
+@pytest.fixture
+def tm_path(memory_location):
+    """Every memory of this module is once a SQLite file, once a PostgreSQL server's (issue 15)."""
+    return memory_location
 
 
 @pytest.fixture
@@ -50,12 +56,12 @@ def memory(tm_path, tmp_path):
     ('<tuv xml:lang="en US"><seg>Hello.</seg></tuv>', ["'en US' is not a language tag"]),
     ('<tuv xml:lang="en" xml:lang="fr"><seg>Hello.</seg></tuv>', ["bad.tmx:8", "Attribute xml:lang redefined"]),
 ])
-def test_a_tuv_without_a_language_tag_is_one_line(memory, tmp_path, tuv, words):
+def test_a_tuv_without_a_language_tag_is_one_line(memory, tmp_path, tuv, words, tmtool):
     # Before issue 14 the first four ended in AttributeError in canonical_lang; the others were
     # stored under the language "!!" or "123".
     path = tmp_path / "bad.tmx"
     path.write_text(tmx(f'<tu>\n<tuv xml:lang="id"><seg>Halo.</seg></tuv>\n{tuv}</tu>\n'), encoding="utf-8")
-    assert_refused(invoke(memory, "tm", "import", path), *words)
+    assert_refused(tmtool("--tm", memory, "tm", "import", path, check=False), *words)
 
 
 @pytest.mark.parametrize("doc, words", [
@@ -64,21 +70,21 @@ def test_a_tuv_without_a_language_tag_is_one_line(memory, tmp_path, tuv, words):
      ["bad.tmx:6:", "<tu> srclang '??'"]),
     (tmx(src="x" * 5000), ["is not a language tag"]),
 ])
-def test_a_header_or_tu_srclang_that_is_not_a_tag_is_one_line(memory, tmp_path, doc, words):
+def test_a_header_or_tu_srclang_that_is_not_a_tag_is_one_line(memory, tmp_path, doc, words, tmtool):
     path = tmp_path / "bad.tmx"
     path.write_text(doc, encoding="utf-8")
-    message = assert_refused(invoke(memory, "tm", "import", path), *words)
+    message = assert_refused(tmtool("--tm", memory, "tm", "import", path, check=False), *words)
     assert len(message) < 300  # a hostile value is cut short in the message
 
 
-def test_tmx_1_1_lang_and_the_usual_tag_shapes_still_import(tm_path, tmp_path):
+def test_tmx_1_1_lang_and_the_usual_tag_shapes_still_import(tm_path, tmp_path, tmtool):
     path = tmp_path / "ok.tmx"
     path.write_text(tmx('<tu><tuv lang="ID"><seg>Satu.</seg></tuv><tuv lang="en_US"><seg>One.</seg></tuv></tu>\n',
                         '<tu><tuv xml:lang="in"><seg>Dua.</seg></tuv><tuv xml:lang="en-Latn-GB"><seg>Two.</seg></tuv></tu>\n',
                         '<tu srclang="*all*"><tuv lang="" xml:lang="id"><seg>Tiga.</seg></tuv>'
                         '<tuv xml:lang="x-klingon"><seg>Three?</seg></tuv><tuv xml:lang="en"><seg>Three.</seg></tuv></tu>\n'),
                     encoding="utf-8")
-    r = invoke(tm_path, "tm", "import", path)
+    r = tmtool("--tm", tm_path, "tm", "import", path, check=False)
     assert r.exit_code == 0, r.output
     assert "4 units (id->en), 4 added" in r.output
 
@@ -179,7 +185,7 @@ def fuzz_memory(tmp_path_factory):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(sorted(TREES)), ops=st.lists(st.sampled_from(OPS), min_size=1, max_size=4),
        seed=st.integers(0, 2**32 - 1))
-def test_structure_mutations_import_cleanly_or_fail_in_one_line(fuzz_memory, name, ops, seed):
+def test_structure_mutations_import_cleanly_or_fail_in_one_line(tmtool, fuzz_memory, name, ops, seed):
     import copy
 
     tm, base = fuzz_memory
@@ -191,7 +197,7 @@ def test_structure_mutations_import_cleanly_or_fail_in_one_line(fuzz_memory, nam
     path = base / "mutated.tmx"
     path.write_text(text, encoding="utf-8")
     before = row_counts(tm)
-    r = invoke(tm, "tm", "import", path)
+    r = tmtool("--tm", tm, "tm", "import", path, check=False)
     event("imported" if r.exit_code == 0 else "refused")  # --hypothesis-show-statistics: both happen
     if r.exit_code == 0:
         assert r.exception is None and "Traceback" not in r.output, r.output
@@ -204,14 +210,14 @@ def test_structure_mutations_import_cleanly_or_fail_in_one_line(fuzz_memory, nam
     ("bad.tsv", "source\ttarget\tsrc_lang\nSatu.\tOne.\tid\nDua.\tTwo.\t!!\n", ["bad.tsv:3:", "src_lang '!!'"]),
     ("bad.jsonl", '{"source": "Satu.", "target": "One.", "tgt_lang": "en US"}\n', ["bad.jsonl:1:", "tgt_lang 'en US'"]),
 ])
-def test_tsv_and_jsonl_languages_are_checked_too(memory, tmp_path, name, text, words):
+def test_tsv_and_jsonl_languages_are_checked_too(memory, tmp_path, name, text, words, tmtool):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    assert_refused(invoke(memory, "tm", "import", path), *words)
+    assert_refused(tmtool("--tm", memory, "tm", "import", path, check=False), *words)
 
 
-def test_a_src_option_that_is_not_a_tag_is_a_usage_error(memory, tmp_path):
+def test_a_src_option_that_is_not_a_tag_is_a_usage_error(memory, tmp_path, tmtool):
     path = tmp_path / "ok.tmx"
     path.write_text(tmx(), encoding="utf-8")
-    r = invoke(memory, "tm", "import", path, "--source-lang", "??")
+    r = tmtool("--tm", memory, "tm", "import", path, "--source-lang", "??", check=False)
     assert r.exit_code == 2 and assert_refused(r, "--source-lang '??' is not a language tag")

@@ -14,7 +14,7 @@ import threading
 import pytest
 from conftest import REPO
 from reliability_support import (
-    assert_refused, check_memory, invoke, peak_rss_mb, row_counts, run_tmtool, seed_memory,
+    assert_refused, check_memory, is_server, peak_rss_mb, row_counts, run_tmtool, seed_memory, unit_sources,
 )
 
 HOSTILE = REPO / "tests" / "data" / "hostile"
@@ -33,12 +33,22 @@ GOOD = ("Kalimat yang baik.", "A good sentence.")
 
 
 @pytest.fixture
+def tm_path(memory_location):
+    """Every memory of this module is once a SQLite file, once a PostgreSQL server's (issue 15)."""
+    return memory_location
+
+
+@pytest.fixture
 def memory(tm_path, tmp_path):
     counts = seed_memory(tm_path, tmp_path)
     yield tm_path, counts
     assert row_counts(tm_path) == counts, "a refused file changed the memory"
     check_memory(tm_path)
-    for f in (tm_path, tm_path.with_name(tm_path.name + "-wal")):  # nothing read on the file's behalf
+    if is_server(tm_path):  # nothing read on the file's behalf
+        stored = repr(sorted(unit_sources(tm_path, "%")))
+        assert "root:x:0:0" not in stored and "MARKER-FROM-THE-DTD" not in stored
+        return
+    for f in (tm_path, tm_path.with_name(tm_path.name + "-wal")):
         raw = f.read_bytes() if f.exists() else b""
         assert b"root:x:0:0" not in raw and b"MARKER-FROM-THE-DTD" not in raw
 
@@ -58,10 +68,10 @@ def memory(tm_path, tmp_path):
     ("declares-utf16-is-ascii.tmx", ["declared encoding (UTF-16)", "--encoding"]),
     ("declares-utf8-is-cp1252.tmx", ["declared encoding (UTF-8)", "--encoding"]),
 ])
-def test_committed_hostile_files_are_refused_and_import_nothing(memory, name, words):
+def test_committed_hostile_files_are_refused_and_import_nothing(memory, name, words, tmtool):
     tm, _ = memory
     path = HOSTILE / name
-    assert_refused(invoke(tm, "tm", "import", path), f"{path}:", *words)
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False), f"{path}:", *words)
 
 
 def test_the_same_files_in_a_real_process(memory):
@@ -100,7 +110,7 @@ def dtd_server():
     server.server_close()
 
 
-def test_external_dtds_and_entities_are_never_fetched(memory, tmp_path, dtd_server):
+def test_external_dtds_and_entities_are_never_fetched(memory, tmp_path, dtd_server, tmtool):
     tm, _ = memory
     local_dtd = tmp_path / "local.dtd"
     local_dtd.write_text('<!ENTITY evil "MARKER-FROM-THE-DTD">', encoding="utf-8")
@@ -117,39 +127,41 @@ def test_external_dtds_and_entities_are_never_fetched(memory, tmp_path, dtd_serv
     for name, text in cases.items():
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
-        assert_refused(invoke(tm, "tm", "import", path), str(path))
+        assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False), str(path))
     assert _Recorder.requests == []  # the network was never reached
 
 
-def test_an_external_dtd_that_defines_nothing_used_is_harmless(tm_path, tmp_path, dtd_server):
+def test_an_external_dtd_that_defines_nothing_used_is_harmless(tm_path, tmp_path, dtd_server, tmtool):
     # Real TMX files name tmx14.dtd; not loading it changes nothing for them.
     path = tmp_path / "named-dtd.tmx"
     path.write_text(tmx(GOOD, doctype=f'<!DOCTYPE tmx SYSTEM "{dtd_server}/tmx14.dtd">\n'), encoding="utf-8")
-    r = invoke(tm_path, "tm", "import", path)
+    r = tmtool("--tm", tm_path, "tm", "import", path, check=False)
     assert r.exit_code == 0 and "1 added" in r.stdout, r.output
     assert _Recorder.requests == []
 
 
 @pytest.mark.parametrize("depth", [300, 100_000])
-def test_deeply_nested_inline_tags_are_refused(memory, tmp_path, depth):
+def test_deeply_nested_inline_tags_are_refused(memory, tmp_path, depth, tmtool):
     tm, _ = memory
     path = tmp_path / "nested.tmx"
     path.write_text(tmx(GOOD, ("<hi>" * depth + "dalam" + "</hi>" * depth, "deep")), encoding="utf-8")
-    assert_refused(invoke(tm, "tm", "import", path), f"{path}:", "nested more than 256 deep", "refused")
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False),
+                   f"{path}:", "nested more than 256 deep", "refused")
 
 
-def test_nesting_within_the_limit_is_kept(tm_path, tmp_path):
+def test_nesting_within_the_limit_is_kept(tm_path, tmp_path, tmtool):
     path = tmp_path / "nested.tmx"
     path.write_text(tmx(("<hi>" * 200 + "dalam" + "</hi>" * 200, "deep")), encoding="utf-8")
-    r = invoke(tm_path, "tm", "import", path)
+    r = tmtool("--tm", tm_path, "tm", "import", path, check=False)
     assert r.exit_code == 0 and "1 added" in r.stdout, r.output
 
 
-def test_a_unit_with_too_many_inline_tags_is_refused(memory, tmp_path):
+def test_a_unit_with_too_many_inline_tags_is_refused(memory, tmp_path, tmtool):
     tm, _ = memory
     path = tmp_path / "wide.tmx"
     path.write_text(tmx(GOOD, ('<ph x="1">&lt;br/&gt;</ph>a' * 30_000, "wide")), encoding="utf-8")
-    assert_refused(invoke(tm, "tm", "import", path), f"{path}:", "more than 20,000 elements", "refused")
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False),
+                   f"{path}:", "more than 20,000 elements", "refused")
 
 
 @pytest.mark.slow
@@ -177,7 +189,7 @@ def _big_tmx(n: int, seed: int) -> str:
                  for i in range(n)))
 
 
-def test_truncated_files_import_nothing(memory, tmp_path):
+def test_truncated_files_import_nothing(memory, tmp_path, tmtool):
     tm, _ = memory
     data = _big_tmx(400, 7).encode("utf-8")
     rng = random.Random(20261205)
@@ -185,7 +197,7 @@ def test_truncated_files_import_nothing(memory, tmp_path):
     for cut in cuts:
         path = tmp_path / f"cut-{cut}.tmx"
         path.write_bytes(data[:cut])
-        message = assert_refused(invoke(tm, "tm", "import", path), str(path))
+        message = assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False), str(path))
         assert "truncated?" in message or "not well-formed" in message, message
 
 
@@ -194,13 +206,13 @@ def test_truncated_files_import_nothing(memory, tmp_path):
     ("Terlalu panjang " * 70_000, "over the limit"),
     ("Ada <bpt i='1'>&lt;b&gt;</bpt> kode", "tidak </ept> tertutup"),
 ], ids=["bad-reference", "over-long", "unbalanced-tags"])
-def test_an_error_in_the_last_unit_imports_nothing(memory, tmp_path, last):
+def test_an_error_in_the_last_unit_imports_nothing(memory, tmp_path, last, tmtool):
     tm, _ = memory
     text = _big_tmx(2500, 3)  # more than one insert batch (2,000) before the bad unit
     text = text.replace(END, TU.format(*last) + END)
     path = tmp_path / "last-is-bad.tmx"
     path.write_text(text, encoding="utf-8")
-    assert_refused(invoke(tm, "tm", "import", path), f"{path}:")
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False), f"{path}:")
 
 
 # -- Entity declarations are refused before any parser reads the file (issue 13) -------------
@@ -214,12 +226,12 @@ def _wide(text: str, codec: str, bom: bytes = b"") -> bytes:
 
 
 @pytest.mark.parametrize("codec, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b""), ("utf-8", b"\xef\xbb\xbf")])
-def test_billion_laughs_in_any_encoding_is_refused_by_tmtool_not_the_parser(memory, tmp_path, codec, bom):
+def test_billion_laughs_in_any_encoding_is_refused_by_tmtool_not_the_parser(memory, tmp_path, codec, bom, tmtool):
     tm, _ = memory
     text = (HOSTILE / "billion-laughs.tmx").read_text(encoding="utf-8")
     path = tmp_path / f"laughs-{codec}.tmx"
     path.write_bytes(_wide(text, codec, bom) if codec != "utf-8" else bom + text.encode())
-    r = invoke(tm, "tm", "import", path)
+    r = tmtool("--tm", tm, "tm", "import", path, check=False)
     assert_refused(r, f"{path}:2: the DOCTYPE declares entities; refused", "TMX needs none")
     assert "xmlCtxt" not in r.output and "amplification" not in r.output
 
@@ -264,11 +276,11 @@ def test_check_prolog_reads_the_doctype_as_xml_does(prolog, refused):
             assert refused
 
 
-def test_a_prolog_over_the_limit_is_refused(memory, tmp_path):
+def test_a_prolog_over_the_limit_is_refused(memory, tmp_path, tmtool):
     tm, _ = memory
     path = tmp_path / "big-prolog.tmx"
     path.write_text(tmx(GOOD, doctype="<!DOCTYPE tmx [" + "<!-- padding -->" * 80_000 + "]>\n"), encoding="utf-8")
-    assert_refused(invoke(tm, "tm", "import", path), f"{path}: a prolog", "1 MB", "refused")
+    assert_refused(tmtool("--tm", tm, "tm", "import", path, check=False), f"{path}: a prolog", "1 MB", "refused")
 
 
 def test_parser_limit_errors_are_in_tmtools_words():

@@ -10,9 +10,15 @@ import time
 import pytest
 
 from conftest import ARTICLE, ARTICLE_EN
-from reliability_support import check_memory, tmtool_cmd as tmtool
+from reliability_support import check_memory, memory_exists, tmtool_cmd as tmtool
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def tm_path(memory_location):
+    """Once a SQLite file, once a PostgreSQL server's memory (issue 15)."""
+    return memory_location
 
 
 def test_parallel_translations_of_one_memory_all_succeed(tm_path, tiny_model, tmp_path):
@@ -52,7 +58,7 @@ def test_kill_9_at_random_moments_never_costs_a_committed_translation(tm_path, t
         time.sleep(rng.uniform(0.5, 7.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        if tm_path.exists():
+        if memory_exists(tm_path):
             now = check_memory(tm_path)
             assert now >= kept  # nothing committed before is ever lost
             kept = now

@@ -134,8 +134,15 @@ def pg_error(label: str, e: Exception) -> TMError:
                         "nothing of this write was saved; try again")
     if state == "42501":
         return TMError(f"{label}: permission denied ({msg})")
-    if state == "57014":
-        return TMError(f"{label}: the server cancelled the statement ({msg})")
-    if state is None or state.startswith("08"):
-        return TMError(f"{label}: the connection to the server failed ({msg})")
+    if state == "57014":  # statement_timeout, or pg_cancel_backend: the transaction is rolled back
+        return TMError(f"{label}: the server cancelled the statement ({msg}); its transaction was rolled back, "
+                       "nothing of it was stored")
+    if state == "53100":
+        return TMError(f"{label}: the server's disk is full ({msg}); nothing of this write was stored")
+    lost = state is None and isinstance(e, (_psycopg().OperationalError, _psycopg().InterfaceError))
+    if lost or (state or "").startswith(("08", "57P")):
+        # The server restarted or ended the session (57P01 admin shutdown, pg_terminate_backend),
+        # or the network went: each transaction is whole, so what was committed before is kept.
+        return TMError(f"{label}: the connection to the server failed ({msg}); what was stored before it is "
+                       "kept, run the command again to go on")
     return TMError(f"{label}: {msg}")
