@@ -139,7 +139,7 @@ def pg_error(label: str, e: Exception) -> TMError:
                        "nothing of it was stored")
     if state == "53100":
         return TMError(f"{label}: the server's disk is full ({msg}); nothing of this write was stored")
-    lost = state is None and isinstance(e, (_psycopg().OperationalError, _psycopg().InterfaceError))
+    lost = state is None and isinstance(e, (psycopg_module().OperationalError, psycopg_module().InterfaceError))
     if lost or (state or "").startswith(("08", "57P")):
         # The server restarted or ended the session (57P01 admin shutdown, pg_terminate_backend),
         # or the network went: each transaction is whole, so what was committed before is kept.
