@@ -91,6 +91,6 @@ def run_server(tm: TranslationMemory, *, host: str, port: int, token: str | None
             threading.Timer(0.3, webbrowser.open, (url,)).start()
         server.serve_forever()
     except KeyboardInterrupt:
-        echo("stopped")
+        pass  # as werkzeug's serve_forever ends on Ctrl-C: quietly, the decisions already saved
     finally:
         server.server_close()
