@@ -41,7 +41,7 @@ demo-tiny: venv
 	@echo "wrote article.en.txt; see the pairs with: $(BIN)/tmtool pairs"
 
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Refresh requirements.lock: the newest releases that fit pyproject.toml's ranges, for every
 # extra and every Python from 3.10, written by uv. torch and its CUDA packages are left out
