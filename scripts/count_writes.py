@@ -60,12 +60,19 @@ def measure(tm: SQLiteMemory, text: str, name: str, **options) -> dict:
     for event in ("INSERT", "UPDATE"):
         conn.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS count_{event.lower()} AFTER {event} ON main.segments "
                      "BEGIN INSERT INTO row_writes VALUES (1); END")
-    statements = {"commits": 0}
+    statements = {"commits": 0, "reads": 0, "writing": False}
 
     def trace(sql: str) -> None:
         # (Statements themselves are not counted: with a trigger, SQLite traces one several times.)
-        if sql.lstrip().upper().startswith(("COMMIT", "RELEASE")):
+        # A read snapshot (a plain BEGIN: the store's consistent reads, such as each fuzzy lookup)
+        # is counted apart from the write transactions (BEGIN IMMEDIATE) and their savepoints.
+        head = sql.lstrip().upper()
+        if head.startswith("BEGIN"):
+            statements["writing"] = head.startswith("BEGIN IMMEDIATE")
+        elif head.startswith("RELEASE") or (head.startswith("COMMIT") and statements["writing"]):
             statements["commits"] += 1
+        elif head.startswith("COMMIT"):
+            statements["reads"] += 1
 
     texts = {s for s in text.split("\n") if s.strip()}
     hashes = {"calls": 0}
@@ -91,7 +98,7 @@ def measure(tm: SQLiteMemory, text: str, name: str, **options) -> dict:
     writes = conn.execute("SELECT count(*) FROM row_writes").fetchone()[0]
     n = len(result.segments)
     return {"segments": n, "row_writes": writes, "per_row": writes / n,
-            "commits": statements["commits"], "hashes_per_segment": hashes["calls"] / n, "seconds": seconds,
+            "commits": statements["commits"], "reads": statements["reads"], "hashes_per_segment": hashes["calls"] / n, "seconds": seconds,
             "reused": result.reused, "translated": result.translated}
 
 
@@ -108,11 +115,11 @@ def main(argv: list[str] | None = None) -> int:
                 ("variant with --fuzzy-reuse 80", measure(tm, variant, "b", fuzzy_reuse=80)),
                 ("variant, the changed sentences by the model (fuzzy suggestions)", measure(tm, other, "c"))]
     print("| run | segments | reused / model | segment row writes (per row) | "
-          "transactions (and savepoints) committed | text_hash per segment | seconds |")
-    print("|---|---|---|---|---|---|---|")
+          "write transactions (and savepoints) committed | read snapshots | text_hash per segment | seconds |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, r in runs:
         print(f"| {label} | {r['segments']} | {r['reused']} / {r['translated']} | {r['row_writes']} "
-              f"({r['per_row']:.2f}) | {r['commits']} | {r['hashes_per_segment']:.2f} "
+              f"({r['per_row']:.2f}) | {r['commits']} | {r['reads']} | {r['hashes_per_segment']:.2f} "
               f"| {r['seconds']:.3f} |")
     return 0
 
