@@ -8,6 +8,7 @@ max_page_count, PRAGMA query_only): those tests run everywhere.
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from reliability_support import assert_refused, check_memory, row_counts, run_tmtool, seed_memory
@@ -98,15 +99,10 @@ def test_disk_full_simulated_inside_sqlite(tm_path, tmp_path):
     check_memory(tm_path)
 
 
-def test_a_read_only_memory_is_read_and_never_written(tmp_path, mounted):
-    rw, ro = tmp_path / "rw", tmp_path / "ro"
-    rw.mkdir()
-    ro.mkdir()
-    counts = seed_memory(rw / "tm.sqlite", tmp_path)
-    if not (_mount("--bind", rw, ro) and (mounted.append(ro) or True)
-            and _mount("-o", "remount,bind,ro", ro)):
-        pytest.skip("cannot make a read-only mount here; test_read_only_simulated_inside_sqlite covers it")
-    tm = ro / "tm.sqlite"
+def reads_pass_and_writes_are_refused(tm, where: str, tmp_path) -> Path:
+    """Against a read-only memory ``tm`` (a path or a URL; ``where``: how messages name it):
+    every reading command works, every writing command is refused in one line. Returns the
+    pairs file the writes tried to import."""
     for args in (("tm", "stats"), ("docs",), ("pairs", "--doc", "seed-doc.txt"), ("tm", "search", "Selamat pagi.")):
         r = run_tmtool(tm, *args)
         assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
@@ -117,7 +113,20 @@ def test_a_read_only_memory_is_read_and_never_written(tmp_path, mounted):
     for args, stdin in ((("tm", "import", pairs), None), (("translate", doc, "--model", "x"), None),
                         (("pairs", "set-status", "draft", "--doc", "seed-doc.txt"), None),
                         (("review", "--doc", "seed-doc.txt", "--status", "any"), "r\n")):
-        assert_refused(run_tmtool(tm, *args, input=stdin), str(tm), "read-only; nothing was written")
+        assert_refused(run_tmtool(tm, *args, input=stdin), where, "read-only; nothing was written")
+    return pairs
+
+
+def test_a_read_only_memory_is_read_and_never_written(tmp_path, mounted):
+    rw, ro = tmp_path / "rw", tmp_path / "ro"
+    rw.mkdir()
+    ro.mkdir()
+    counts = seed_memory(rw / "tm.sqlite", tmp_path)
+    if not (_mount("--bind", rw, ro) and (mounted.append(ro) or True)
+            and _mount("-o", "remount,bind,ro", ro)):
+        pytest.skip("cannot make a read-only mount here; test_read_only_simulated_inside_sqlite covers it")
+    tm = ro / "tm.sqlite"
+    pairs = reads_pass_and_writes_are_refused(tm, str(tm), tmp_path)
     assert_refused(run_tmtool(ro / "new.sqlite", "tm", "import", pairs), "read-only file system")
     assert row_counts(tm) == counts
 
@@ -151,18 +160,7 @@ def _read_only(url: str) -> str:
 @pytest.mark.postgres
 def test_a_read_only_server_memory_is_read_and_never_written(pg_location, tmp_path):
     counts = seed_memory(pg_location, tmp_path)
-    tm = _read_only(pg_location)
-    for args in (("tm", "stats"), ("docs",), ("pairs", "--doc", "seed-doc.txt"), ("tm", "search", "Selamat pagi.")):
-        r = run_tmtool(tm, *args)
-        assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
-    pairs = tmp_path / "new.tsv"
-    pairs.write_text("Dua.\tTwo.\n", encoding="utf-8")
-    doc = tmp_path / "new.txt"
-    doc.write_text("Selamat pagi.\n", encoding="utf-8")
-    for args, stdin in ((("tm", "import", pairs), None), (("translate", doc, "--model", "x"), None),
-                        (("pairs", "set-status", "draft", "--doc", "seed-doc.txt"), None),
-                        (("review", "--doc", "seed-doc.txt", "--status", "any"), "r\n")):
-        assert_refused(run_tmtool(tm, *args, input=stdin), "127.0.0.1", "read-only; nothing was written")
+    reads_pass_and_writes_are_refused(_read_only(pg_location), "127.0.0.1", tmp_path)
     assert row_counts(pg_location) == counts
     check_memory(pg_location)
 
