@@ -66,7 +66,11 @@ def test_an_unreachable_server_is_one_line():
     pytest.importorskip("psycopg")
     r = CliRunner().invoke(cli, ["--tm", "postgres://tm:pw@127.0.0.1:1/team", "tm", "stats"])
     assert r.exit_code == 1 and r.output.count("\n") == 1
-    assert r.output.startswith("Error: cannot connect to postgres://tm@127.0.0.1:1/team: ")
+    assert r.output.startswith("Error: cannot connect to postgres://tm@127.0.0.1:1/team: Connection refused (is the server ")
+    assert "\t" not in r.output
+    r = CliRunner().invoke(cli, ["--tm", "postgresql://tm@nosuchhost.invalid/team", "tm", "stats"])
+    assert r.exit_code == 1 and r.output.count("\n") == 1, r.output
+    assert r.output.startswith("Error: cannot connect to postgresql://tm@nosuchhost.invalid/team: failed to resolve host")
 
 
 # -- the schema -----------------------------------------------------------------------------

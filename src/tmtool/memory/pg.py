@@ -24,7 +24,7 @@ from .core import now
 from .database import Database
 from .dialect import POSTGRES
 from .pg_migrations import PG_MIGRATIONS
-from .pgconn import PgConnection, display_location, pg_error, psycopg_module, row_factory
+from .pgconn import PgConnection, connect_error, display_location, pg_error, psycopg_module, row_factory
 from .store import Store
 
 _MIGRATE_LOCK = 0x746D746F6F6C01  # pg_advisory_lock key ("tmtool" + 1): one migrating process
@@ -47,8 +47,7 @@ class PgDatabase(Database):
         try:
             raw = psycopg.connect(psycopg.conninfo.make_conninfo(**options), autocommit=True)
         except psycopg.Error as e:
-            lines = str(e).strip().splitlines()
-            raise TMError(f"cannot connect to {self.path}: {lines[-1] if lines else e}") from None
+            raise TMError(f"cannot connect to {self.path}: {connect_error(e)}") from None
         raw.row_factory = row_factory
         self._raw = raw
         self.conn = PgConnection(raw, self.path)

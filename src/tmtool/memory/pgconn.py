@@ -121,6 +121,18 @@ class PgConnection:
         self.raw.close()
 
 
+def connect_error(e: Exception) -> str:
+    """Why a connection could not be made, in one line: libpq's cause without its "connection to
+    server at ... failed:" preamble, and its hint (on a second line) in brackets."""
+    lines = [line.strip() for line in str(e).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(e).__name__
+    cause = re.sub(r"^(connection failed: )?connection to server at .*? failed: ", "", lines[0])
+    if len(lines) == 1:
+        return cause
+    return f"{cause} ({lines[1][0].lower()}{lines[1][1:]})"
+
+
 def pg_error(label: str, e: Exception) -> TMError:
     """One line for a database error, as the CLI shows it."""
     state = getattr(e, "sqlstate", None)
