@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .inline import native_text
 from .memory import TranslationMemory
-from .memory.fuzzy import DEFAULT_MIN_SCORE, FuzzyMatch
+from .memory.fuzzy import DEFAULT_MIN_SCORE
 from .records import Segment, TranslationUnit
 
 FUZZY_MODEL = "tm-fuzzy"  # the "model" of a unit whose target was reused from a fuzzy match
@@ -134,11 +134,7 @@ def suggest_fuzzy(tm: TranslationMemory, segments: Sequence[Segment], keys: Sequ
     """The best fuzzy match of each of ``segments`` (``keys``: their text hashes) that has one,
     by segment index."""
     fuzzy = tm.lookup_fuzzy([s.text for s in segments], src_lang, tgt_lang, min_score=min_score, hashes=keys)
-    return {s.index: _fuzzy_match(m) for s in segments if (m := fuzzy.get(s.text)) is not None}
-
-
-def _fuzzy_match(m: FuzzyMatch) -> Match:
-    return Match.of(m.unit, m.score)
+    return {s.index: Match.of(m.unit, m.score) for s in segments if (m := fuzzy.get(s.text)) is not None}
 
 
 def _in_context(segments: Sequence[Segment], i: int) -> tuple[str, str | None, str | None]:
