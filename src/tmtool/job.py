@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
+from .config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG
 from .memory import TranslationMemory, text_hash
 from .records import Segment, TranslationUnit
 from .reuse import MODEL, ReusePlan
@@ -20,8 +21,8 @@ from .reuse import MODEL, ReusePlan
 class JobOptions:
     """How a job translates: languages, reuse, batching, authorship and progress."""
 
-    src_lang: str = "id"
-    tgt_lang: str = "en"
+    src_lang: str = DEFAULT_SRC_LANG
+    tgt_lang: str = DEFAULT_TGT_LANG
     reuse: bool = True  # False (--no-reuse): the model translates everything
     fuzzy_reuse: int | None = None  # reuse a fuzzy match scoring at least this instead of the model
     batch_size: int | None = None  # sentences per batch (None: the engine's default)
