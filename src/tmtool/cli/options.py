@@ -19,6 +19,8 @@ from collections.abc import Callable
 import click
 
 from ..config import DEFAULT_SRC_LANG, DEFAULT_TGT_LANG, current_user
+from ..errors import UsageError
+from ..formats.checks import is_lang_tag, quoted
 
 # What each side's language means on a command, and so its default and help:
 #   pair:   the languages of what the command translates, stores, searches or checks (id -> en);
@@ -78,9 +80,6 @@ def _take_alias(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 def _clash(ctx: click.Context, param: click.Parameter, value: str | None, alias: str) -> None:
     """Both spellings given: one value is fine, two are a mistake that no order should settle."""
-    from ..errors import UsageError
-    from ..formats import quoted
-
     given = ctx.get_parameter_source(param.name) == click.core.ParameterSource.COMMANDLINE
     if given and value != alias:
         raise UsageError(f"{param.opts[0]} {quoted(value)} and its old spelling {quoted(alias)} disagree; "
@@ -89,9 +88,6 @@ def _clash(ctx: click.Context, param: click.Parameter, value: str | None, alias:
 
 def _tag(param: click.Parameter, value: str | None) -> str | None:
     """Refused here, before any memory is opened: a unit stored under "!!" is found by no lookup."""
-    from ..errors import UsageError
-    from ..formats import is_lang_tag, quoted
-
     if value is not None and not is_lang_tag(value):
         raise UsageError(f"{param.opts[0]} {quoted(value)} is not a language tag (like id or en-US)")
     return value
