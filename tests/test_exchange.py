@@ -124,3 +124,13 @@ def test_export_writes_the_main_source_language_in_the_tmx_header(tmp_path):
         out = io.StringIO()
         assert export(tm, out, "tmx") == 14
         assert 'srclang="en"' in out.getvalue().split("<body>")[0]
+
+
+def test_an_unknown_status_imports_nothing_from_a_file(tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("Satu.\tOne.\n", encoding="utf-8")
+    with open_memory(tmp_path / "tm.sqlite") as tm:
+        with pytest.raises(UsageError, match="unknown status 'final'"):
+            import_file(tm, pairs, status="final")
+        assert tm.count_units() == 0
+        assert import_file(tm, pairs, status="approved").added == 1

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from . import formats
-from .errors import UsageError
 from .memory.protocol import TranslationMemory
-from .records import STATUSES, TranslationUnit
+from .records import TranslationUnit
 
 
 @dataclass
@@ -51,11 +50,9 @@ def import_file(
     A file with an error imports nothing; the :class:`FormatError` names its line. Units
     already stored (same languages, source and target) are merged, not repeated.
     ``status`` overrides the status of every imported unit (default: draft, or what our own
-    exports recorded). ``encoding`` overrides the encoding a TMX file declares, or UTF-8 for
+    exports recorded; the store refuses an unknown one before it reads a unit). ``encoding`` overrides the encoding a TMX file declares, or UTF-8 for
     TSV and JSONL; a byte-order mark always wins.
     """
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
     name = "<stdin>" if str(path) == "-" else str(path)
     started = time.perf_counter()
     # Opened before its format is guessed from its name: a missing file or a directory
