@@ -7,6 +7,7 @@ psycopg (3) is imported here only, when a server memory is opened: ``pip install
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,13 @@ def psycopg_module():
             "a postgresql:// memory needs psycopg: pip install 'tmtool[postgres]' "
             "(or pip install 'psycopg[binary]')"
         ) from None
+    # When the connection is lost mid-transaction, psycopg logs the failed rollback as a warning
+    # ("error ignored in rollback of ...") that Python's last-resort handler would print beside
+    # tmtool's own one line, which already says the connection failed. A handler of its own keeps
+    # those records off stderr; an application that configures logging still receives them.
+    logger = logging.getLogger("psycopg")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
     return psycopg
 
 
